@@ -1,0 +1,248 @@
+//! `site.toml`: the archive's title, time zone, severities, services and
+//! root-cause categories.
+
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::source::LineIndex;
+
+pub const FILE_NAME: &str = "site.toml";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteConfig {
+    pub title: String,
+    pub description: String,
+    /// Where the archive is published, always ending in `/`.
+    pub base_url: String,
+    #[serde(serialize_with = "serialize_tz")]
+    pub time_zone: TimeZone,
+    /// The theme folder under `themes/`; `default` falls back to the built-in theme.
+    pub theme: String,
+    pub severities: Vec<Severity>,
+    pub services: Vec<Described>,
+    pub categories: Vec<Described>,
+}
+
+/// A severity level, most severe first in `SiteConfig::severities`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Severity {
+    pub id: String,
+    pub name: String,
+    pub definition: String,
+}
+
+/// A service or a root-cause category: an id with a human name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Described {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_base_url")]
+    base_url: String,
+    #[serde(default = "default_time_zone")]
+    time_zone: String,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default, rename = "severity")]
+    severities: Vec<Severity>,
+    #[serde(default, rename = "service")]
+    services: Vec<Described>,
+    #[serde(default, rename = "category")]
+    categories: Vec<Described>,
+}
+
+fn default_base_url() -> String {
+    "/".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+fn default_time_zone() -> String {
+    "UTC".into()
+}
+
+fn serialize_tz<S: serde::Serializer>(tz: &TimeZone, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.iana_name().unwrap_or("UTC"))
+}
+
+impl SiteConfig {
+    /// Reads `ROOT/site.toml`.
+    pub fn load(root: &Path) -> Result<SiteConfig, ConfigError> {
+        let path = root.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        SiteConfig::parse(&text, &path)
+    }
+
+    /// Parses the text of a `site.toml`; `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<SiteConfig, ConfigError> {
+        let index = LineIndex::new(text);
+        let invalid = |offset: usize, message: String| {
+            let pos = index.pos(text, offset);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: pos.line,
+                column: pos.column,
+                message,
+            }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim().to_string())
+        })?;
+        let locate = |needle: &str| text.find(needle).unwrap_or(0);
+
+        let time_zone = TimeZone::get(&raw.time_zone).map_err(|_| {
+            invalid(
+                locate("time_zone"),
+                format!(
+                    "unknown time zone `{}`; use an IANA name such as `UTC` or `Europe/Berlin`",
+                    raw.time_zone
+                ),
+            )
+        })?;
+        if raw.severities.is_empty() {
+            return Err(invalid(
+                0,
+                "no severity levels: add at least one [[severity]] table with id, name and definition"
+                    .into(),
+            ));
+        }
+        for (kind, ids) in [
+            (
+                "severity",
+                raw.severities.iter().map(|s| &s.id).collect::<Vec<_>>(),
+            ),
+            ("service", raw.services.iter().map(|s| &s.id).collect()),
+            ("category", raw.categories.iter().map(|s| &s.id).collect()),
+        ] {
+            for (i, id) in ids.iter().enumerate() {
+                if ids[..i].contains(id) {
+                    return Err(invalid(
+                        locate(&format!("\"{id}\"")),
+                        format!("{kind} id `{id}` is declared twice"),
+                    ));
+                }
+            }
+        }
+        let mut base_url = raw.base_url;
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        Ok(SiteConfig {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            time_zone,
+            theme: raw.theme,
+            severities: raw.severities,
+            services: raw.services,
+            categories: raw.categories,
+        })
+    }
+
+    pub fn severity(&self, id: &str) -> Option<&Severity> {
+        self.severities
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Position of a severity in the declared order: 0 is the most severe.
+    pub fn severity_rank(&self, id: &str) -> usize {
+        self.severities
+            .iter()
+            .position(|s| s.id.eq_ignore_ascii_case(id))
+            .unwrap_or(self.severities.len())
+    }
+
+    pub fn service(&self, id: &str) -> Option<&Described> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Described> {
+        self.categories.iter().find(|s| s.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "title = \"T\"\n[[severity]]\nid = \"P1\"\nname = \"Major\"\ndefinition = \"d\"\n";
+
+    #[test]
+    fn defaults_base_url_and_time_zone() {
+        let config = SiteConfig::parse(MINIMAL, Path::new("site.toml")).unwrap();
+        assert_eq!(config.base_url, "/");
+        assert_eq!(config.time_zone.iana_name(), Some("UTC"));
+        assert_eq!(config.severity("p1").unwrap().name, "Major");
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let text = format!("{MINIMAL}time_zone = \n");
+        let err = SiteConfig::parse(&text, Path::new("site.toml")).unwrap_err();
+        let ConfigError::Invalid { line, .. } = err else {
+            panic!("expected Invalid, got {err:?}")
+        };
+        assert_eq!(line, 6);
+    }
+
+    #[test]
+    fn unknown_time_zone_is_rejected_with_its_line() {
+        let text = format!("time_zone = \"Mars/Olympus\"\n{MINIMAL}");
+        let err = SiteConfig::parse(&text, Path::new("site.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("site.toml:1:1: unknown time zone `Mars/Olympus`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let text =
+            format!("{MINIMAL}[[severity]]\nid = \"P1\"\nname = \"x\"\ndefinition = \"d\"\n");
+        let err = SiteConfig::parse(&text, Path::new("site.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("severity id `P1` is declared twice"),
+            "{err}"
+        );
+    }
+}

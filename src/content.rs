@@ -1,0 +1,188 @@
+//! Loading: finding the post-mortem files under `content/` and reading them.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use thiserror::Error;
+use walkdir::WalkDir;
+
+use crate::finding::{Finding, Findings, Rule};
+use crate::source::{LineIndex, Pos};
+
+pub const DIR_NAME: &str = "content";
+
+#[derive(Debug, Error)]
+pub enum ContentError {
+    #[error("there is no content folder at {path}")]
+    Missing { path: PathBuf },
+}
+
+/// A post-mortem file's text, or the finding that says why it has none.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Path below `content/`.
+    pub relative: PathBuf,
+    /// Path as shown in findings: `content/2017/s3.md`.
+    pub display: String,
+    pub text: Result<String, Finding>,
+}
+
+/// Files and folders starting with `_` or `.` are not post-mortems.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with(['_', '.']))
+}
+
+fn display_path(relative: &Path) -> String {
+    let mut s = String::from(DIR_NAME);
+    for part in relative.iter() {
+        s.push('/');
+        s.push_str(&part.to_string_lossy());
+    }
+    s
+}
+
+/// Reads every `*.md` below `ROOT/content`, in parallel, sorted by path.
+/// Folders that cannot be listed become findings, so one bad folder never
+/// hides the rest.
+pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
+    let dir = root.join(DIR_NAME);
+    if !dir.is_dir() {
+        return Err(ContentError::Missing { path: dir });
+    }
+    let mut paths = Vec::new();
+    let mut loaded = Vec::new();
+    let walker = WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                let relative = e
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(e.path())
+                    .to_path_buf();
+                paths.push(relative);
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().unwrap_or(&dir);
+                let relative = path.strip_prefix(&dir).unwrap_or(path).to_path_buf();
+                let display = display_path(&relative);
+                let mut f = Findings::new(display.clone().into());
+                let loop_or_io = if err.loop_ancestor().is_some() {
+                    "a symbolic link here loops back to a folder above it".to_string()
+                } else {
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), ToString::to_string)
+                };
+                f.error(
+                    Rule::Read,
+                    Pos::START,
+                    format!("cannot read this path: {loop_or_io}"),
+                    "Check the file's permissions, or remove the link; the rest of the archive is built without it.",
+                );
+                loaded.push(Loaded {
+                    relative,
+                    display,
+                    text: Err(f.into_sorted().remove(0)),
+                });
+            }
+        }
+    }
+    loaded.par_extend(paths.into_par_iter().map(|relative| {
+        let display = display_path(&relative);
+        let text = read_text(&dir.join(&relative), &display);
+        Loaded {
+            relative,
+            display,
+            text,
+        }
+    }));
+    loaded.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(loaded)
+}
+
+fn read_text(path: &Path, display: &str) -> Result<String, Finding> {
+    let mut f = Findings::new(display.into());
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => return Ok(text),
+            Err(err) => {
+                let valid = err.utf8_error().valid_up_to();
+                let bytes = err.as_bytes();
+                let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+                let pos = LineIndex::new(prefix).pos(prefix, valid);
+                f.error(
+                    Rule::Read,
+                    pos,
+                    format!("this file is not UTF-8 text (invalid byte 0x{:02x} at byte offset {valid})", bytes[valid]),
+                    "Save the file as UTF-8 in your editor; if it is not a post-mortem, give it another extension.",
+                );
+            }
+        },
+        Err(err) => f.error(
+            Rule::Read,
+            Pos::START,
+            format!("cannot read this file: {err}"),
+            "Check the file's permissions; the rest of the archive is built without it.",
+        ),
+    }
+    Err(f.into_sorted().remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_markdown_skipping_hidden_and_underscore_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        for p in [
+            "2024/a.md",
+            "b.md",
+            "_drafts/c.md",
+            ".git/d.md",
+            "2024/_e.md",
+            "notes.txt",
+        ] {
+            let path = content.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let loaded = load(dir.path()).unwrap();
+        let names: Vec<_> = loaded.iter().map(|l| l.display.as_str()).collect();
+        assert_eq!(names, ["content/2024/a.md", "content/b.md"]);
+    }
+
+    #[test]
+    fn non_utf8_file_is_a_finding_with_its_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        std::fs::write(content.join("bad.md"), b"---\ntitle: caf\xe9\n").unwrap();
+        let loaded = load(dir.path()).unwrap();
+        let finding = loaded[0].text.as_ref().unwrap_err();
+        assert_eq!(
+            (finding.rule, finding.line, finding.column),
+            (Rule::Read, 2, 11)
+        );
+        assert!(
+            finding.message.contains("byte offset 14"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn missing_content_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            load(dir.path()),
+            Err(ContentError::Missing { .. })
+        ));
+    }
+}

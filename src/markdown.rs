@@ -1,0 +1,553 @@
+//! The Markdown layer: one pulldown-cmark pass over a body, kept as events
+//! (for HTML) and as blocks of plain text with byte offsets (for extraction).
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// A logical line of prose: one line of a paragraph, or one list item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    /// File byte offset of the line's first character.
+    pub offset: usize,
+    /// Leading bold or italic text (`**Customer impact:**`), if the line starts with it.
+    pub label: Option<String>,
+    pub list: Option<ListKind>,
+    /// Lines of the same paragraph or list item share a group.
+    pub group: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Bullet,
+    Ordered,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub offset: usize,
+    /// The header row.
+    pub head: Vec<Cell>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Heading {
+        level: u8,
+        text: String,
+        offset: usize,
+        /// Index of the heading's start event in `Body::events`.
+        event: usize,
+        anchor: String,
+    },
+    Line(Line),
+    Table(Table),
+}
+
+/// A bracketed text such as `[Name]`, which may be an unfilled template slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bracketed {
+    pub text: String,
+    pub offset: usize,
+}
+
+#[derive(Debug)]
+pub struct Body<'a> {
+    pub events: Vec<Event<'a>>,
+    pub blocks: Vec<Block>,
+    pub bracketed: Vec<Bracketed>,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Parses `body`, which starts at file byte offset `base`.
+pub fn parse(body: &str, base: usize) -> Body<'_> {
+    let mut builder = Builder::new(base);
+    let mut events = Vec::new();
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let index = events.len();
+        builder.feed(&event, range, index);
+        events.push(neutralise_html(event));
+    }
+    builder.flush_line();
+    builder.flush_run();
+    let mut body = Body {
+        events,
+        blocks: builder.blocks,
+        bracketed: builder.bracketed,
+    };
+    set_heading_ids(&mut body);
+    body
+}
+
+/// Raw HTML in a post-mortem is shown as text, never run; comments are
+/// dropped since they are notes to reviewers.
+fn neutralise_html(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Html(html) | Event::InlineHtml(html) => {
+            if html.trim_start().starts_with("<!--") || html.trim_end().ends_with("-->") {
+                Event::Text(CowStr::Borrowed(""))
+            } else {
+                Event::Text(html)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Gives every heading a stable, unique id so sections can be linked to.
+fn set_heading_ids(body: &mut Body<'_>) {
+    let mut used = HashSet::new();
+    for block in &mut body.blocks {
+        if let Block::Heading {
+            text,
+            event,
+            anchor,
+            ..
+        } = block
+        {
+            let Event::Start(Tag::Heading { id, .. }) = &mut body.events[*event] else {
+                continue;
+            };
+            let wanted = match id {
+                Some(given) => given.to_string(),
+                None => slug(text),
+            };
+            let mut unique = if wanted.is_empty() {
+                "section".to_string()
+            } else {
+                wanted
+            };
+            let mut n = 1;
+            while !used.insert(unique.clone()) {
+                n += 1;
+                unique = format!(
+                    "{}-{n}",
+                    unique
+                        .trim_end_matches(char::is_numeric)
+                        .trim_end_matches('-')
+                );
+            }
+            *id = Some(CowStr::from(unique.clone()));
+            *anchor = unique;
+        }
+    }
+}
+
+/// A lower-case, dash-separated form of `text` for ids and URLs; letters of
+/// any script are kept.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+struct LineBuf {
+    text: String,
+    offset: Option<usize>,
+    label: Option<String>,
+    in_label: bool,
+    list: Option<ListKind>,
+    group: u32,
+}
+
+struct Builder {
+    base: usize,
+    blocks: Vec<Block>,
+    bracketed: Vec<Bracketed>,
+    line: Option<LineBuf>,
+    lists: Vec<ListKind>,
+    item_depth: usize,
+    group: u32,
+    heading: Option<(u8, usize, usize, String)>,
+    table: Option<Table>,
+    row: Vec<Cell>,
+    cell: Option<Cell>,
+    in_code_block: bool,
+    run: Option<(String, usize)>,
+}
+
+impl Builder {
+    fn new(base: usize) -> Self {
+        Builder {
+            base,
+            blocks: Vec::new(),
+            bracketed: Vec::new(),
+            line: None,
+            lists: Vec::new(),
+            item_depth: 0,
+            group: 0,
+            heading: None,
+            table: None,
+            row: Vec::new(),
+            cell: None,
+            in_code_block: false,
+            run: None,
+        }
+    }
+
+    fn start_line(&mut self) {
+        self.flush_line();
+        self.line = Some(LineBuf {
+            text: String::new(),
+            offset: None,
+            label: None,
+            in_label: false,
+            list: if self.item_depth > 0 {
+                self.lists.last().copied()
+            } else {
+                None
+            },
+            group: self.group,
+        });
+    }
+
+    fn flush_line(&mut self) {
+        if let Some(buf) = self.line.take() {
+            let text = buf.text.trim().to_string();
+            if let (false, Some(offset)) = (text.is_empty(), buf.offset) {
+                self.blocks.push(Block::Line(Line {
+                    text,
+                    offset,
+                    label: buf.label.map(|l| l.trim().to_string()),
+                    list: buf.list,
+                    group: buf.group,
+                }));
+            }
+        }
+    }
+
+    /// Brackets arrive split over several text events (`[`, `Name`, `]`), so
+    /// runs of text are joined before they are searched.
+    fn flush_run(&mut self) {
+        if let Some((text, offset)) = self.run.take() {
+            find_bracketed(&text, offset, &mut self.bracketed);
+        }
+    }
+
+    fn text(&mut self, text: &str, range: &Range<usize>, scan_brackets: bool) {
+        let offset = self.base + range.start;
+        if scan_brackets {
+            self.run
+                .get_or_insert_with(|| (String::new(), offset))
+                .0
+                .push_str(text);
+        }
+        if let Some((_, _, _, heading)) = &mut self.heading {
+            heading.push_str(text);
+        } else if let Some(cell) = &mut self.cell {
+            if cell.text.is_empty() {
+                cell.offset = offset;
+            }
+            cell.text.push_str(text);
+        } else if self.table.is_none() && !self.in_code_block {
+            if self.line.is_none() {
+                self.start_line();
+            }
+            let line = self.line.as_mut().expect("line started above");
+            if line.offset.is_none() {
+                if text.trim().is_empty() {
+                    return;
+                }
+                line.offset = Some(offset + (text.len() - text.trim_start().len()));
+            }
+            line.text.push_str(text);
+            if line.in_label {
+                line.label.get_or_insert_with(String::new).push_str(text);
+            }
+        }
+    }
+
+    fn feed(&mut self, event: &Event<'_>, range: Range<usize>, index: usize) {
+        if !matches!(event, Event::Text(_)) {
+            self.flush_run();
+        }
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.flush_line();
+                self.heading = Some((
+                    heading_number(*level),
+                    self.base + range.start,
+                    index,
+                    String::new(),
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, offset, event, text)) = self.heading.take() {
+                    self.blocks.push(Block::Heading {
+                        level,
+                        text: text.trim().to_string(),
+                        offset,
+                        event,
+                        anchor: String::new(),
+                    });
+                }
+                self.group += 1;
+            }
+            Event::Start(Tag::Paragraph) => {
+                if self.item_depth == 0 {
+                    self.group += 1;
+                    self.start_line();
+                } else if self
+                    .line
+                    .as_ref()
+                    .is_some_and(|l| !l.text.trim().is_empty())
+                {
+                    // A second paragraph in the same list item continues it.
+                    if let Some(line) = &mut self.line {
+                        line.text.push(' ');
+                    }
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if self.item_depth == 0 {
+                    self.flush_line();
+                }
+            }
+            Event::Start(Tag::List(first)) => {
+                self.flush_line();
+                self.lists.push(if first.is_some() {
+                    ListKind::Ordered
+                } else {
+                    ListKind::Bullet
+                });
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.flush_line();
+                self.lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                self.item_depth += 1;
+                self.group += 1;
+                self.start_line();
+            }
+            Event::End(TagEnd::Item) => {
+                self.flush_line();
+                self.item_depth -= 1;
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if self.item_depth > 0 || self.heading.is_some() || self.cell.is_some() {
+                    self.text(" ", &range, false);
+                } else if self.line.is_some() {
+                    self.start_line();
+                }
+            }
+            Event::Start(Tag::Strong | Tag::Emphasis) => {
+                if let Some(line) = &mut self.line {
+                    if line.text.trim().is_empty() && line.label.is_none() {
+                        line.in_label = true;
+                    }
+                }
+            }
+            Event::End(TagEnd::Strong | TagEnd::Emphasis) => {
+                if let Some(line) = &mut self.line {
+                    line.in_label = false;
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                self.flush_line();
+                self.in_code_block = true;
+            }
+            Event::End(TagEnd::CodeBlock) => self.in_code_block = false,
+            Event::Start(Tag::Table(_)) => {
+                self.flush_line();
+                self.table = Some(Table {
+                    offset: self.base + range.start,
+                    head: Vec::new(),
+                    rows: Vec::new(),
+                });
+            }
+            Event::End(TagEnd::Table) => {
+                if let Some(table) = self.table.take() {
+                    self.blocks.push(Block::Table(table));
+                }
+                self.group += 1;
+            }
+            Event::Start(Tag::TableRow | Tag::TableHead) => self.row.clear(),
+            Event::End(TagEnd::TableHead) => {
+                if let Some(table) = &mut self.table {
+                    table.head = std::mem::take(&mut self.row);
+                }
+            }
+            Event::End(TagEnd::TableRow) => {
+                if let Some(table) = &mut self.table {
+                    table.rows.push(std::mem::take(&mut self.row));
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                self.cell = Some(Cell {
+                    text: String::new(),
+                    offset: self.base + range.start,
+                });
+            }
+            Event::End(TagEnd::TableCell) => {
+                if let Some(mut cell) = self.cell.take() {
+                    cell.text = cell.text.trim().to_string();
+                    self.row.push(cell);
+                }
+            }
+            Event::Text(text) => {
+                let scan = !self.in_code_block;
+                self.text(text, &range, scan);
+            }
+            Event::Code(code) => self.text(code, &range, false),
+            Event::TaskListMarker(done) => {
+                self.text(if *done { "[x] " } else { "[ ] " }, &range, false);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+/// Records every `[...]` in `text` (which starts at file offset `offset`).
+fn find_bracketed(text: &str, offset: usize, out: &mut Vec<Bracketed>) {
+    let mut rest = text;
+    let mut at = 0;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let inner = &after[..close];
+        if !inner.is_empty() && !inner.contains('[') && inner.len() <= 200 {
+            out.push(Bracketed {
+                text: inner.to_string(),
+                offset: offset + at + open,
+            });
+        }
+        let consumed = open + 1 + close + 1;
+        at += consumed;
+        rest = &rest[consumed..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(body: &Body) -> Vec<(String, Option<String>, Option<ListKind>)> {
+        body.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Line(l) => Some((l.text.clone(), l.label.clone(), l.list)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_paragraph_lines_and_keeps_bold_labels() {
+        let text = "**Customer impact:** 40% of users\nRevenue impact: none\n";
+        let body = parse(text, 100);
+        assert_eq!(
+            lines(&body),
+            [
+                (
+                    "Customer impact: 40% of users".into(),
+                    Some("Customer impact:".into()),
+                    None
+                ),
+                ("Revenue impact: none".into(), None, None),
+            ]
+        );
+        let Block::Line(second) = &body.blocks[1] else {
+            panic!()
+        };
+        assert_eq!(second.offset, 100 + text.find("Revenue").unwrap());
+    }
+
+    #[test]
+    fn list_items_are_one_line_each_even_when_wrapped() {
+        let body = parse("- **Alerting**: paged\n  within a minute\n1. first\n", 0);
+        assert_eq!(
+            lines(&body),
+            [
+                (
+                    "Alerting: paged within a minute".into(),
+                    Some("Alerting".into()),
+                    Some(ListKind::Bullet)
+                ),
+                ("first".into(), None, Some(ListKind::Ordered)),
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_keep_cells_with_escaped_pipes_and_offsets() {
+        let text = "| Time | Event |\n|---|---|\n| 09:00 | a \\| b |\n";
+        let body = parse(text, 0);
+        let Block::Table(table) = &body.blocks[0] else {
+            panic!("{:?}", body.blocks)
+        };
+        assert_eq!(table.head[1].text, "Event");
+        assert_eq!(table.rows[0][1].text, "a | b");
+        assert_eq!(table.rows[0][0].offset, text.find("09:00").unwrap());
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let body = parse("## Notes\n\n## Notes\n\n## Why? {#custom}\n", 0);
+        let anchors: Vec<_> = body
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { anchor, .. } => Some(anchor.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(anchors, ["notes", "notes-2", "custom"]);
+    }
+
+    #[test]
+    fn raw_html_becomes_text_and_comments_vanish() {
+        let body = parse("<script>alert(1)</script>\n\n<!-- note -->\n", 0);
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, body.events.into_iter());
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("note"), "{html}");
+    }
+
+    #[test]
+    fn finds_bracketed_placeholders_but_not_links() {
+        let body = parse(
+            "| [HH:MM] | [What happened](x) |\n|--|--|\n\nOwner: [Name] and [x] done\n",
+            10,
+        );
+        let found: Vec<_> = body.bracketed.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(found, ["HH:MM", "Name", "x"]);
+        assert_eq!(body.bracketed[0].offset, 12);
+    }
+
+    #[test]
+    fn slugs_keep_letters_of_any_script() {
+        assert_eq!(slug("What Went Well?"), "what-went-well");
+        assert_eq!(slug("Zürich — Ausfall"), "zürich-ausfall");
+    }
+}

@@ -1,0 +1,409 @@
+//! The build, end to end: load → parse → validate → aggregate → render →
+//! write. Each stage is a function of the one before; nothing is global.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::config::{ConfigError, SiteConfig};
+use crate::content::{self, ContentError};
+use crate::export;
+use crate::finding::{Finding, Tally};
+use crate::output::{self, OutputError, OutputFile, WriteStats};
+use crate::post_mortem::{self, PostMortem};
+use crate::rules;
+use crate::search::{self, SearchError};
+use crate::theme::{Theme, ThemeError};
+use crate::views::{self, ActionRow, CauseGroup, Counts, IncidentSummary};
+
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// What to build from where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub out: PathBuf,
+    /// Include post-mortems marked `draft: true`.
+    pub drafts: bool,
+    /// "Today" for overdue actions (from `SOURCE_DATE_EPOCH` when set).
+    pub today: Date,
+}
+
+/// Validated post-mortems and the files that could not be read.
+pub struct Archive {
+    pub config: SiteConfig,
+    /// Sorted by source path.
+    pub post_mortems: Vec<PostMortem>,
+    /// Findings about files that yielded no post-mortem (unreadable ones).
+    pub unreadable: Vec<Finding>,
+}
+
+impl Archive {
+    /// Every finding: unreadable files first, then each post-mortem's in path order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.unreadable
+            .iter()
+            .chain(self.post_mortems.iter().flat_map(|pm| pm.findings.iter()))
+    }
+}
+
+/// Reads, parses and validates every post-mortem under `ROOT/content`.
+pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
+    let config = SiteConfig::load(root)?;
+    let loaded = content::load(root)?;
+    let mut unreadable = Vec::new();
+    let mut texts = Vec::with_capacity(loaded.len());
+    for file in loaded {
+        match file.text {
+            Ok(text) => texts.push((file.relative, file.display, text)),
+            Err(finding) => unreadable.push(finding),
+        }
+    }
+    let mut post_mortems: Vec<PostMortem> = texts
+        .into_par_iter()
+        .map(|(relative, display, text)| {
+            let mut pm = post_mortem::parse(
+                post_mortem::id_for(&relative),
+                display,
+                &text,
+                &config.time_zone,
+            );
+            rules::validate(&mut pm, &config);
+            pm
+        })
+        .filter(|pm| drafts || !pm.front.draft)
+        .collect();
+    let duplicates = rules::duplicate_ids(&post_mortems);
+    for finding in duplicates {
+        if let Some(pm) = post_mortems
+            .iter_mut()
+            .find(|pm| pm.source.as_str() == finding.file.to_string_lossy())
+        {
+            pm.findings.insert(0, finding);
+        }
+    }
+    Ok(Archive {
+        config,
+        post_mortems,
+        unreadable,
+    })
+}
+
+/// The outcome of a build that wrote its output.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub findings: Vec<Finding>,
+    pub tally: Tally,
+    pub post_mortems: usize,
+    pub files: usize,
+    pub stats: WriteStats,
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+#[derive(Serialize)]
+struct Common<'a> {
+    site: &'a SiteConfig,
+    root: String,
+    today: String,
+    page: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct IndexPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    incidents: &'a [IncidentSummary],
+    counts: &'a Counts,
+    severities: &'a [crate::config::Severity],
+    unreadable: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Named<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    declared: bool,
+}
+
+#[derive(Serialize)]
+struct IncidentPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    pm: &'a PostMortem,
+    summary: &'a IncidentSummary,
+    severity: Option<&'a crate::config::Severity>,
+    services: Vec<Named<'a>>,
+    categories: Vec<Named<'a>>,
+    actions: Vec<ActionRow>,
+}
+
+#[derive(Serialize)]
+struct CausesPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    groups: Vec<&'a CauseGroup>,
+    counted: usize,
+}
+
+#[derive(Serialize)]
+struct ActionCounts {
+    open: usize,
+    overdue: usize,
+    due_soon: usize,
+    without_owner: usize,
+    without_due: usize,
+}
+
+#[derive(Serialize)]
+struct ActionsPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    actions: &'a [ActionRow],
+    summary_counts: ActionCounts,
+}
+
+#[derive(Serialize)]
+struct PlainPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+}
+
+/// `../` once per folder level of `path`, so links work from any base path
+/// and from `file://`.
+fn root_prefix(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// Renders every page and export of `archive` into memory.
+pub fn render(
+    archive: &Archive,
+    theme: &Theme,
+    today: Date,
+) -> Result<Vec<OutputFile>, BuildError> {
+    let config = &archive.config;
+    let common = |path: &str, page: &'static str| Common {
+        site: config,
+        root: root_prefix(path),
+        today: today.to_string(),
+        page,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut newest: Vec<(IncidentSummary, &PostMortem)> = archive
+        .post_mortems
+        .par_iter()
+        .map(|pm| (views::summary(pm, config), pm))
+        .collect();
+    newest.sort_by(|(a, _), (b, _)| views::newest_first(a, b));
+    let summaries: Vec<IncidentSummary> = newest.iter().map(|(s, _)| s.clone()).collect();
+    let open_actions = views::open_actions(&archive.post_mortems, today);
+    let counts = views::counts(&summaries, &open_actions, config);
+    let groups = views::causes(&archive.post_mortems, config);
+
+    let page = |path: String,
+                template: &str,
+                context: &dyn erased::Page|
+     -> Result<OutputFile, BuildError> {
+        let html = context.render(theme, template, &path)?;
+        Ok(OutputFile {
+            path,
+            bytes: html.into_bytes(),
+        })
+    };
+
+    let mut files: Vec<OutputFile> = newest
+        .par_iter()
+        .map(|(summary, pm)| {
+            let path = format!("incidents/{}/index.html", pm.id);
+            let context = IncidentPage {
+                common: common(&path, "incident"),
+                pm,
+                summary,
+                severity: pm
+                    .front
+                    .severity
+                    .as_deref()
+                    .and_then(|s| config.severity(s)),
+                services: pm
+                    .front
+                    .services
+                    .iter()
+                    .map(|id| match config.service(id) {
+                        Some(s) => Named {
+                            id,
+                            name: &s.name,
+                            description: &s.description,
+                            declared: true,
+                        },
+                        None => Named {
+                            id,
+                            name: id,
+                            description: "",
+                            declared: false,
+                        },
+                    })
+                    .collect(),
+                categories: pm
+                    .front
+                    .root_cause_categories
+                    .iter()
+                    .map(|id| match config.category(id) {
+                        Some(c) => Named {
+                            id,
+                            name: &c.name,
+                            description: &c.description,
+                            declared: true,
+                        },
+                        None => Named {
+                            id,
+                            name: id,
+                            description: "",
+                            declared: false,
+                        },
+                    })
+                    .collect(),
+                actions: pm
+                    .action_items
+                    .iter()
+                    .map(|a| views::action_row(pm, a, today))
+                    .collect(),
+            };
+            page(path, "incident.html", &context)
+        })
+        .collect::<Result<_, _>>()?;
+
+    files.push(page(
+        "index.html".into(),
+        "index.html",
+        &IndexPage {
+            common: common("index.html", "index"),
+            incidents: &summaries,
+            counts: &counts,
+            severities: &config.severities,
+            unreadable: &archive.unreadable,
+        },
+    )?);
+    files.push(page(
+        "causes/index.html".into(),
+        "causes.html",
+        &CausesPage {
+            common: common("causes/index.html", "causes"),
+            groups: groups.iter().filter(|g| !g.incidents.is_empty()).collect(),
+            counted: archive
+                .post_mortems
+                .iter()
+                .filter(|pm| !pm.front.root_cause_categories.is_empty())
+                .count(),
+        },
+    )?);
+    files.push(page(
+        "actions/index.html".into(),
+        "actions.html",
+        &ActionsPage {
+            common: common("actions/index.html", "actions"),
+            actions: &open_actions,
+            summary_counts: ActionCounts {
+                open: open_actions.len(),
+                overdue: open_actions.iter().filter(|a| a.overdue).count(),
+                due_soon: open_actions.iter().filter(|a| a.due_soon).count(),
+                without_owner: open_actions.iter().filter(|a| a.owner.is_empty()).count(),
+                without_due: open_actions.iter().filter(|a| a.due.is_none()).count(),
+            },
+        },
+    )?);
+    files.push(page(
+        "search/index.html".into(),
+        "search.html",
+        &PlainPage {
+            common: common("search/index.html", "search"),
+        },
+    )?);
+
+    let ordered: Vec<&PostMortem> = newest.iter().map(|(_, pm)| *pm).collect();
+    files.push(OutputFile {
+        path: "incidents.json".into(),
+        bytes: export::incidents_json(&ordered, config),
+    });
+    let all_actions: Vec<ActionRow> = ordered
+        .iter()
+        .flat_map(|pm| {
+            pm.action_items
+                .iter()
+                .map(|a| views::action_row(pm, a, today))
+        })
+        .collect();
+    files.push(OutputFile {
+        path: "actions.json".into(),
+        bytes: export::actions_json(&all_actions),
+    });
+    files.extend(theme.static_files.iter().map(|f| OutputFile {
+        path: f.path.clone(),
+        bytes: f.bytes.clone(),
+    }));
+    let records = newest
+        .iter()
+        .map(|(summary, pm)| search::record(pm, summary, config))
+        .collect();
+    files.extend(search::build_index(records)?);
+    Ok(files)
+}
+
+/// Template contexts of different types behind one interface, so pages can
+/// be rendered by one closure.
+mod erased {
+    use super::*;
+
+    pub trait Page: Sync {
+        fn render(&self, theme: &Theme, template: &str, path: &str) -> Result<String, ThemeError>;
+    }
+
+    impl<T: Serialize + Sync> Page for T {
+        fn render(&self, theme: &Theme, template: &str, path: &str) -> Result<String, ThemeError> {
+            theme.render(template, self, path)
+        }
+    }
+}
+
+/// Loads, validates, renders and writes the archive. Error-level findings
+/// do not stop the build: they are shown on their pages and returned.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+        stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let archive = load(&options.root, options.drafts)?;
+    lap("load, parse, validate", &mut stages);
+    let theme = Theme::load(&options.root, &archive.config.theme)?;
+    let files = render(&archive, &theme, options.today)?;
+    lap("aggregate, render, index", &mut stages);
+    let stats = output::write_site(&options.out, &files)?;
+    lap("write", &mut stages);
+    let findings: Vec<Finding> = archive.findings().cloned().collect();
+    Ok(BuildReport {
+        tally: Tally::of(&findings),
+        findings,
+        post_mortems: archive.post_mortems.len(),
+        files: files.len(),
+        stats,
+        stages,
+    })
+}

@@ -1,0 +1,183 @@
+//! A theme: Tera templates plus static files. The site's own
+//! `themes/<name>/` is used when present, else the default theme built into
+//! the binary, so any folder of post-mortems builds on its own.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::Serialize;
+use tera::{Context, Tera};
+use thiserror::Error;
+
+static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+#[derive(Debug, Error)]
+pub enum ThemeError {
+    #[error("cannot read theme file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("theme file {path} is not UTF-8")]
+    NotUtf8 { path: PathBuf },
+    #[error("template error in theme {theme}: {message}")]
+    Template { theme: String, message: String },
+    #[error("rendering {template} for {page}: {message}")]
+    Render {
+        template: String,
+        page: String,
+        message: String,
+    },
+}
+
+/// A file of the theme's `static/` folder, copied to the site root.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Theme {
+    /// Where the theme came from, for messages.
+    pub origin: String,
+    tera: Tera,
+    pub static_files: Vec<StaticFile>,
+}
+
+impl Theme {
+    /// Loads `ROOT/themes/<name>` or, when it does not exist and `name` is
+    /// `default`, the built-in default theme.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, ThemeError> {
+        let dir = root.join("themes").join(name);
+        if dir.is_dir() {
+            let (templates, static_files) = read_dir_theme(&dir)?;
+            Theme::from_parts(dir.display().to_string(), templates, static_files)
+        } else {
+            let (templates, static_files) = built_in_parts();
+            Theme::from_parts("built-in default".into(), templates, static_files)
+        }
+    }
+
+    fn from_parts(
+        origin: String,
+        templates: Vec<(String, String)>,
+        static_files: Vec<StaticFile>,
+    ) -> Result<Theme, ThemeError> {
+        let mut tera = Tera::new();
+        // Tera 2 needs filters registered before templates that use them.
+        tera.register_filter("minutes", |m: i64, _: tera::Kwargs, _: &tera::State| {
+            crate::dates::format_minutes(m)
+        });
+        tera.add_raw_templates(templates)
+            .map_err(|e| ThemeError::Template {
+                theme: origin.clone(),
+                message: error_chain(&e),
+            })?;
+        Ok(Theme {
+            origin,
+            tera,
+            static_files,
+        })
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// Renders `template` with `context`; `page` names the output in errors.
+    pub fn render(
+        &self,
+        template: &str,
+        context: &impl Serialize,
+        page: &str,
+    ) -> Result<String, ThemeError> {
+        let render_error = |message: String| ThemeError::Render {
+            template: template.to_string(),
+            page: page.to_string(),
+            message,
+        };
+        let context =
+            Context::from_serialize(context).map_err(|e| render_error(error_chain(&e)))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| render_error(error_chain(&e)))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+fn read_dir_theme(dir: &Path) -> Result<(Vec<(String, String)>, Vec<StaticFile>), ThemeError> {
+    let mut templates = Vec::new();
+    let mut static_files = Vec::new();
+    for (sub, is_template) in [("templates", true), ("static", false)] {
+        let base = dir.join(sub);
+        if !base.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
+            let entry = entry.map_err(|e| ThemeError::Read {
+                path: e.path().map_or_else(|| base.clone(), Path::to_path_buf),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("file system loop")),
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let name = path
+                .strip_prefix(&base)
+                .expect("walkdir yields paths below its root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::read(path).map_err(|source| ThemeError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            if is_template {
+                let text = String::from_utf8(bytes).map_err(|_| ThemeError::NotUtf8 {
+                    path: path.to_path_buf(),
+                })?;
+                templates.push((name, text));
+            } else {
+                static_files.push(StaticFile { path: name, bytes });
+            }
+        }
+    }
+    Ok((templates, static_files))
+}
+
+fn built_in_parts() -> (Vec<(String, String)>, Vec<StaticFile>) {
+    let mut templates = Vec::new();
+    let mut static_files = Vec::new();
+    let mut stack = vec![&BUILT_IN];
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        for file in dir.files() {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            if let Some(name) = path.strip_prefix("templates/") {
+                templates.push((
+                    name.to_string(),
+                    file.contents_utf8().unwrap_or_default().to_string(),
+                ));
+            } else if let Some(name) = path.strip_prefix("static/") {
+                static_files.push(StaticFile {
+                    path: name.to_string(),
+                    bytes: file.contents().to_vec(),
+                });
+            }
+        }
+    }
+    templates.sort();
+    static_files.sort_by(|a, b| a.path.cmp(&b.path));
+    (templates, static_files)
+}

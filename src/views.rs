@@ -1,0 +1,306 @@
+//! Cross-incident aggregates: the data behind the index, root-cause and
+//! open-action pages. Computed once from the validated post-mortems.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::action_items::ActionItem;
+use crate::config::SiteConfig;
+use crate::dates::format_minutes;
+use crate::finding::Tally;
+use crate::post_mortem::PostMortem;
+
+/// The page of a post-mortem, relative to the site root.
+pub fn incident_url(id: &str) -> String {
+    format!("incidents/{id}/index.html")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSummary {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub severity: String,
+    pub severity_name: String,
+    /// 0 is the most severe level declared in site.toml.
+    pub severity_rank: usize,
+    pub status: String,
+    pub started: Option<String>,
+    #[serde(skip)]
+    pub started_at: Option<crate::dates::Moment>,
+    /// `2024-03-14`, in the incident's own offset.
+    pub date: String,
+    pub year: String,
+    pub started_display: String,
+    pub duration_minutes: Option<i64>,
+    pub duration: String,
+    pub services: Vec<String>,
+    pub categories: Vec<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub draft: bool,
+    pub actions: usize,
+    pub open_actions: usize,
+}
+
+pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
+    let severity = pm.front.severity.clone().unwrap_or_default();
+    let tally = Tally::of(&pm.findings);
+    let started = pm.front.started;
+    IncidentSummary {
+        id: pm.id.clone(),
+        url: incident_url(&pm.id),
+        title: pm.title().to_string(),
+        severity_name: config
+            .severity(&severity)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        severity_rank: config.severity_rank(&severity),
+        severity,
+        status: pm.front.status.map_or("", |s| s.as_str()).to_string(),
+        started: started.map(|s| s.to_string()),
+        started_at: started,
+        date: started.map(|s| s.date().to_string()).unwrap_or_default(),
+        year: started
+            .map(|s| s.date().year().to_string())
+            .unwrap_or_default(),
+        started_display: started.map(|s| s.display()).unwrap_or_default(),
+        duration_minutes: pm.duration_minutes(),
+        duration: pm
+            .duration_minutes()
+            .map(format_minutes)
+            .unwrap_or_default(),
+        services: pm.front.services.clone(),
+        categories: pm.front.root_cause_categories.clone(),
+        errors: tally.errors,
+        warnings: tally.warnings,
+        draft: pm.front.draft,
+        actions: pm.action_items.len(),
+        open_actions: pm
+            .action_items
+            .iter()
+            .filter(|a| a.status.is_open())
+            .count(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeverityCount {
+    pub id: String,
+    pub name: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub open: usize,
+    pub resolved: usize,
+    pub by_severity: Vec<SeverityCount>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub open_actions: usize,
+    pub overdue_actions: usize,
+}
+
+/// Newest first by start instant; undated post-mortems last, by id.
+pub fn newest_first(a: &IncidentSummary, b: &IncidentSummary) -> std::cmp::Ordering {
+    b.started_at
+        .cmp(&a.started_at)
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+pub fn counts(summaries: &[IncidentSummary], actions: &[ActionRow], config: &SiteConfig) -> Counts {
+    let mut by_severity: Vec<SeverityCount> = config
+        .severities
+        .iter()
+        .map(|s| SeverityCount {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            count: 0,
+        })
+        .collect();
+    for s in summaries {
+        if let Some(slot) = by_severity.get_mut(s.severity_rank) {
+            slot.count += 1;
+        }
+    }
+    Counts {
+        total: summaries.len(),
+        open: summaries.iter().filter(|s| s.status == "open").count(),
+        resolved: summaries.iter().filter(|s| s.status == "resolved").count(),
+        by_severity,
+        errors: summaries.iter().map(|s| s.errors).sum(),
+        warnings: summaries.iter().map(|s| s.warnings).sum(),
+        open_actions: actions.len(),
+        overdue_actions: actions.iter().filter(|a| a.overdue).count(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionRow {
+    pub incident_id: String,
+    pub incident_title: String,
+    pub incident_url: String,
+    pub number: String,
+    pub action: String,
+    pub owner: String,
+    pub due: Option<String>,
+    pub due_text: String,
+    pub priority: String,
+    pub priority_rank: u8,
+    pub status: String,
+    pub open: bool,
+    /// Days past the due date, when open and overdue.
+    pub overdue_days: Option<i64>,
+    pub overdue: bool,
+    /// Open and due within the next 14 days.
+    pub due_soon: bool,
+}
+
+pub fn action_row(pm: &PostMortem, item: &ActionItem, today: Date) -> ActionRow {
+    let open = item.status.is_open();
+    let days_late = item.due.map(|due| (today - due).get_days() as i64);
+    let overdue_days = days_late.filter(|&d| open && d > 0);
+    ActionRow {
+        incident_id: pm.id.clone(),
+        incident_title: pm.title().to_string(),
+        incident_url: incident_url(&pm.id),
+        number: item.number.clone(),
+        action: item.action.text.clone(),
+        owner: item.owner.text.clone(),
+        due: item.due.map(|d| d.to_string()),
+        due_text: item.due_text.text.clone(),
+        priority: item.priority.map_or_else(
+            || item.priority_text.text.clone(),
+            |p| p.as_str().to_string(),
+        ),
+        priority_rank: item.priority.map_or(3, |p| p as u8),
+        status: item.status.as_str().to_string(),
+        open,
+        overdue: overdue_days.is_some(),
+        overdue_days,
+        due_soon: open && days_late.is_some_and(|d| (-14..=0).contains(&d)),
+    }
+}
+
+/// Every action item not done, across all incidents: overdue first (most
+/// overdue at the top), then by due date, undated last.
+pub fn open_actions(post_mortems: &[PostMortem], today: Date) -> Vec<ActionRow> {
+    let mut rows: Vec<ActionRow> = post_mortems
+        .iter()
+        .flat_map(|pm| {
+            pm.action_items
+                .iter()
+                .filter(|a| a.status.is_open())
+                .map(move |a| action_row(pm, a, today))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.due
+            .is_none()
+            .cmp(&b.due.is_none())
+            .then(a.due.cmp(&b.due))
+            .then(a.priority_rank.cmp(&b.priority_rank))
+            .then(a.incident_id.cmp(&b.incident_id))
+    });
+    rows
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseEntry {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub date: String,
+    pub severity: String,
+    pub proximate_cause: String,
+    pub deepest_why: String,
+    pub whys: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseGroup {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub declared: bool,
+    pub incidents: Vec<CauseEntry>,
+}
+
+/// Incidents grouped by root-cause category: declared categories in
+/// site.toml order, then undeclared ids, then incidents with none.
+pub fn causes(post_mortems: &[PostMortem], config: &SiteConfig) -> Vec<CauseGroup> {
+    let mut groups: Vec<CauseGroup> = config
+        .categories
+        .iter()
+        .map(|c| CauseGroup {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            declared: true,
+            incidents: Vec::new(),
+        })
+        .collect();
+    let mut undeclared: BTreeMap<String, Vec<CauseEntry>> = BTreeMap::new();
+    let mut none = Vec::new();
+    let mut ordered: Vec<&PostMortem> = post_mortems.iter().collect();
+    ordered.sort_by(|a, b| b.front.started.cmp(&a.front.started).then(a.id.cmp(&b.id)));
+    for pm in ordered {
+        let entry = || CauseEntry {
+            id: pm.id.clone(),
+            url: incident_url(&pm.id),
+            title: pm.title().to_string(),
+            date: pm
+                .front
+                .started
+                .map(|s| s.date().to_string())
+                .unwrap_or_default(),
+            severity: pm.front.severity.clone().unwrap_or_default(),
+            proximate_cause: pm
+                .root_cause
+                .proximate
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default(),
+            deepest_why: pm
+                .root_cause
+                .whys
+                .last()
+                .map(|w| w.text.clone())
+                .unwrap_or_default(),
+            whys: pm.root_cause.whys.len(),
+        };
+        if pm.front.root_cause_categories.is_empty() {
+            none.push(entry());
+        }
+        for category in &pm.front.root_cause_categories {
+            match groups.iter_mut().find(|g| &g.id == category) {
+                Some(group) => group.incidents.push(entry()),
+                None => undeclared
+                    .entry(category.clone())
+                    .or_default()
+                    .push(entry()),
+            }
+        }
+    }
+    groups.extend(undeclared.into_iter().map(|(id, incidents)| CauseGroup {
+        name: id.clone(),
+        id,
+        description: String::new(),
+        declared: false,
+        incidents,
+    }));
+    if !none.is_empty() {
+        groups.push(CauseGroup {
+            id: "uncategorised".into(),
+            name: "Not categorised".into(),
+            description: "Post-mortems without root_cause_categories in their front matter.".into(),
+            declared: false,
+            incidents: none,
+        });
+    }
+    groups
+}
