@@ -137,6 +137,9 @@ pub struct FrontMatter {
     /// Where each top-level key was written.
     #[serde(skip)]
     pub keys: BTreeMap<String, Pos>,
+    /// Where each entry of the list fields was written, as (key, entry).
+    #[serde(skip)]
+    pub entries: BTreeMap<(String, String), Pos>,
 }
 
 fn serialize_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
@@ -150,6 +153,14 @@ impl FrontMatter {
     /// Where `key` was written, or the start of the front matter.
     pub fn key_pos(&self, key: &str) -> Pos {
         self.keys.get(key).copied().unwrap_or(Pos::START)
+    }
+
+    /// Where the entry `value` of the list field `key` was written, or the key.
+    pub fn entry_pos(&self, key: &str, value: &str) -> Pos {
+        self.entries
+            .get(&(key.to_string(), value.to_string()))
+            .copied()
+            .unwrap_or_else(|| self.key_pos(key))
     }
 }
 
@@ -241,7 +252,8 @@ pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parse
             Default::default()
         }
     };
-    let front = read_fields(map, keys, site_zone, findings);
+    let mut front = read_fields(map, keys, site_zone, findings);
+    front.entries = entry_positions(&data, &front, fences.data_line);
     Parsed {
         front,
         body_offset: fences.body_offset,
@@ -280,6 +292,36 @@ fn key_positions(data: &str, format: Format, first_line: u32) -> BTreeMap<String
         }
     }
     keys
+}
+
+/// Finds each entry of the list fields in the lines from its key to the next
+/// key, so a finding about one entry points at it.
+fn entry_positions(data: &str, front: &FrontMatter, first_line: u32) -> BTreeMap<(String, String), Pos> {
+    let lines: Vec<&str> = data.lines().collect();
+    let mut key_lines: Vec<u32> = front.keys.values().map(|p| p.line).collect();
+    key_lines.sort_unstable();
+    let mut out = BTreeMap::new();
+    for (key, values) in [
+        ("services", &front.services),
+        ("root_cause_categories", &front.root_cause_categories),
+        ("responders", &front.responders),
+        ("tags", &front.tags),
+    ] {
+        let Some(start) = front.keys.get(key).map(|p| p.line) else { continue };
+        let end = key_lines.iter().copied().find(|&l| l > start).unwrap_or(first_line + lines.len() as u32);
+        for value in values {
+            let found = (start..end).find_map(|line| {
+                let text = lines.get((line - first_line) as usize)?;
+                let from = if line == start { text.find([':', '=']).map_or(0, |i| i + 1) } else { 0 };
+                let at = text[from..].find(value.as_str())? + from;
+                Some(Pos { line, column: text[..at].chars().count() as u32 + 1 })
+            });
+            if let Some(pos) = found {
+                out.insert((key.to_string(), value.clone()), pos);
+            }
+        }
+    }
+    out
 }
 
 /// Pulls "line L column C" out of the parser's message (yaml-rust2 and toml both
@@ -561,6 +603,7 @@ fn read_fields(
         time_zone,
         extra,
         keys,
+        entries: BTreeMap::new(),
     }
 }
 
@@ -619,6 +662,7 @@ mod tests {
         assert_eq!(fm.extra["source"], "https://example.com");
         assert!(fm.draft);
         assert_eq!(fm.key_pos("services"), Pos { line: 6, column: 1 });
+        assert_eq!(fm.entry_pos("services", "payments"), Pos { line: 6, column: 22 });
         assert_eq!(parsed.body_line, 10);
     }
 

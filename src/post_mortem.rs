@@ -287,3 +287,64 @@ fn split_sections(blocks: &[Block], event_count: usize) -> Vec<SectionSpan> {
     all.extend(spans);
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use proptest::prelude::*;
+
+    fn config() -> SiteConfig {
+        SiteConfig::parse(
+            "title = \"t\"\n[[severity]]\nid = \"P1\"\nname = \"Major\"\ndefinition = \"d\"\n",
+            std::path::Path::new("site.toml"),
+        )
+        .unwrap()
+    }
+
+    /// Pieces of real post-mortems, so random files reach deep into the parser.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("---\n".to_string()),
+            Just("+++\n".to_string()),
+            Just("\u{feff}".to_string()),
+            Just("\r\n".to_string()),
+            Just("title: \"x\"\nstatus: resolved\nstarted: 2024-01-01T23:50:00Z\n".to_string()),
+            Just("## Timeline\n| Time | Event | Who |\n|---|---|---|\n".to_string()),
+            Just("| 23:55 | a | b |\n| 00:10 | c \\| d | e |\n| ~x | | |\n".to_string()),
+            Just("## Root Cause Analysis\nThe incident occurred when: x\nWhy did that happen? y\n".to_string()),
+            Just("Contributing factors:\n- **A**: b\n".to_string()),
+            Just("## Action Items\n| # | Action | Owner | Due Date | Priority | Status |\n|--|--|--|--|--|--|\n".to_string()),
+            Just("| 1 | [Specific action] | [Name] | 2024-13-45 | Hi | ??? |\n".to_string()),
+            Just("**Customer impact:** all\n".to_string()),
+            Just("> - 1. [ ] **".to_string()),
+            Just("<script>x</script>".to_string()),
+            "[^\u{0}]{0,40}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_and_validates_without_panicking(text in "\\PC{0,400}") {
+            let mut pm = parse("x".into(), "content/x.md".into(), &text, &TimeZone::UTC);
+            crate::rules::validate(&mut pm, &config());
+        }
+
+        #[test]
+        fn post_mortem_shaped_text_never_panics(parts in proptest::collection::vec(fragment(), 0..24)) {
+            let text = parts.concat();
+            let mut pm = parse("x".into(), "content/x.md".into(), &text, &TimeZone::UTC);
+            crate::rules::validate(&mut pm, &config());
+            for f in &pm.findings {
+                prop_assert!(f.line >= 1 && f.column >= 1);
+                prop_assert!(f.line as usize <= text.lines().count().max(1) + 1, "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_slugify_each_path_part() {
+        assert_eq!(id_for(std::path::Path::new("2017/S3 Outage.md")), "2017/s3-outage");
+        assert_eq!(id_for(std::path::Path::new("Zürich/Ausfall.md")), "zürich/ausfall");
+    }
+}

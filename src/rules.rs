@@ -142,7 +142,7 @@ fn declared_ids(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
             };
             out.warning(
                 rule,
-                pm.front.key_pos(key),
+                pm.front.entry_pos(key, id),
                 format!("`{id}` in `{key}` is not declared in site.toml"),
                 hint,
             );

@@ -46,7 +46,9 @@ pub struct IncidentSummary {
 }
 
 pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
-    let severity = pm.front.severity.clone().unwrap_or_default();
+    let written = pm.front.severity.clone().unwrap_or_default();
+    // `p1` and `P1` are one level: show it as site.toml spells it.
+    let severity = config.severity(&written).map_or(written, |s| s.id.clone());
     let tally = Tally::of(&pm.findings);
     let started = pm.front.started;
     IncidentSummary {
