@@ -1,1 +1,238 @@
-fn main() {}
+//! Benchmarks of the build pipeline on a synthetic archive.
+//!
+//! Run with `cargo bench --bench build`. The corpus (1,000 post-mortems by
+//! default; set `HINDSIGHT_BENCH_N` to change it) is generated once into a
+//! fresh temporary folder by `../shared/bench/gen_corpus.py` (relative to the
+//! crate root, as in CI), next to a `site.toml` that declares every severity,
+//! service and root-cause category the generator uses, so the corpus
+//! validates without findings. Without the generator (or `python3`) the
+//! benchmarks are skipped with a message.
+//!
+//! Stages measured:
+//! - `parse+validate one file`: `post_mortem::parse` + `rules::validate` on
+//!   the corpus file of median size (warm, in memory);
+//! - `load`: read + parse + validate the whole corpus (`pipeline::load`);
+//! - `render`: aggregate + render + search index, in memory (`pipeline::render`);
+//! - `build (fresh out)`: `pipeline::build` into a new output folder each
+//!   iteration (old ones are left until the end: deleting thousands of files
+//!   is slow and would disturb the next measurement);
+//! - `build (same out)`: `pipeline::build` into the same folder every time,
+//!   so every file is unchanged and hard-linked from the previous build.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
+use hindsight::config::SiteConfig;
+use hindsight::pipeline::{self, BuildOptions};
+use hindsight::theme::Theme;
+use hindsight::{post_mortem, rules};
+
+const DEFAULT_N: usize = 1_000;
+
+fn today() -> jiff::civil::Date {
+    jiff::civil::date(2026, 1, 1)
+}
+
+fn generator() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py")
+}
+
+/// `(SERVICES, CATEGORIES)` as defined in the generator, so the site config
+/// never drifts from it.
+fn generator_ids(script: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import runpy, sys\n\
+             g = runpy.run_path(sys.argv[1])\n\
+             print(' '.join(g['SERVICES']))\n\
+             print(' '.join(g['CATEGORIES']))",
+        )
+        .arg(script)
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "reading SERVICES/CATEGORIES from {} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text
+        .lines()
+        .map(|l| l.split_whitespace().map(String::from).collect());
+    match (lines.next(), lines.next()) {
+        (Some(s), Some(c)) => Ok((s, c)),
+        _ => Err("unexpected output from python3".into()),
+    }
+}
+
+fn site_toml(services: &[String], categories: &[String]) -> String {
+    let mut s = String::from(
+        "title = \"hindsight benchmark archive\"\n\
+         description = \"Synthetic post-mortems from gen_corpus.py\"\n\
+         base_url = \"/\"\n\
+         time_zone = \"UTC\"\n",
+    );
+    for (id, name) in [
+        ("P0", "Critical"),
+        ("P1", "Major"),
+        ("P2", "Minor"),
+        ("P3", "Low"),
+    ] {
+        s.push_str(&format!(
+            "\n[[severity]]\nid = \"{id}\"\nname = \"{name}\"\ndefinition = \"{name} incidents.\"\n"
+        ));
+    }
+    for (table, ids) in [("service", services), ("category", categories)] {
+        for id in ids {
+            s.push_str(&format!("\n[[{table}]]\nid = \"{id}\"\nname = \"{id}\"\n"));
+        }
+    }
+    s
+}
+
+/// Generates the corpus and its `site.toml` into `root`.
+fn make_corpus(script: &Path, root: &Path, n: usize) -> Result<(), String> {
+    let (services, categories) = generator_ids(script)?;
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(n.to_string())
+        .arg(root)
+        .status()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !status.success() {
+        return Err(format!("{} failed: {status}", script.display()));
+    }
+    std::fs::write(root.join("site.toml"), site_toml(&services, &categories))
+        .map_err(|e| format!("writing site.toml: {e}"))
+}
+
+/// The corpus file of median size: `(relative path below content/, text)`.
+fn typical_file(root: &Path) -> (PathBuf, String) {
+    let content = root.join("content");
+    let mut files: Vec<(u64, PathBuf)> = walkdir::WalkDir::new(&content)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.metadata().unwrap().len(), e.into_path()))
+        .collect();
+    files.sort();
+    let (_, path) = files.swap_remove(files.len() / 2);
+    let text = std::fs::read_to_string(&path).unwrap();
+    (path.strip_prefix(&content).unwrap().to_path_buf(), text)
+}
+
+fn main() {
+    let script = generator();
+    if !script.is_file() {
+        eprintln!(
+            "skipping benches/build.rs: corpus generator not found at {} \
+             (expected a copy of shared/ next to the repository)",
+            script.display()
+        );
+        return;
+    }
+    let n: usize = std::env::var("HINDSIGHT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_N);
+    let tmp = tempfile::Builder::new()
+        .prefix("hindsight-bench-")
+        .tempdir()
+        .expect("creating a temporary folder");
+    let root = tmp.path().join("site");
+    eprintln!("generating {n} post-mortems into {} ...", root.display());
+    if let Err(e) = make_corpus(&script, &root, n) {
+        eprintln!("skipping benches/build.rs: {e}");
+        return;
+    }
+
+    let config = SiteConfig::load(&root).expect("loading the generated site.toml");
+    let archive = pipeline::load(&root, false).expect("loading the corpus");
+    assert_eq!(archive.post_mortems.len(), n, "every generated file loads");
+    if let Some(f) = archive.findings().next() {
+        panic!(
+            "the generated corpus should validate cleanly, but {}:{}: {}\n\
+             (has gen_corpus.py gained a field this bench's site.toml lacks?)",
+            f.file.display(),
+            f.line,
+            f.message
+        );
+    }
+    let theme = Theme::load(&root, "default").expect("loading the theme");
+    let (relative, text) = typical_file(&root);
+    let id = post_mortem::id_for(&relative);
+    let source = format!("content/{}", relative.display());
+
+    let mut c = Criterion::default().configure_from_args();
+
+    let mut one = c.benchmark_group("file");
+    one.throughput(Throughput::Bytes(text.len() as u64));
+    one.bench_function("parse+validate one file", |b| {
+        b.iter_batched(
+            || (id.clone(), source.clone()),
+            |(id, source)| {
+                let mut pm = post_mortem::parse(id, source, &text, &config.time_zone);
+                rules::validate(&mut pm, &config);
+                pm
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    one.finish();
+
+    let mut whole = c.benchmark_group(format!("corpus {n}"));
+    whole
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(n as u64));
+    whole.bench_function("load", |b| {
+        b.iter_with_large_drop(|| pipeline::load(&root, false).unwrap())
+    });
+    whole.bench_function("render", |b| {
+        b.iter_with_large_drop(|| pipeline::render(&archive, &theme, today()).unwrap())
+    });
+    let fresh = AtomicUsize::new(0);
+    whole.bench_function("build (fresh out)", |b| {
+        b.iter(|| {
+            let out = tmp
+                .path()
+                .join(format!("out-{}", fresh.fetch_add(1, Ordering::Relaxed)));
+            pipeline::build(&BuildOptions {
+                root: root.clone(),
+                out,
+                drafts: false,
+                today: today(),
+            })
+            .unwrap()
+        })
+    });
+    let same = BuildOptions {
+        root: root.clone(),
+        out: tmp.path().join("out-same"),
+        drafts: false,
+        today: today(),
+    };
+    pipeline::build(&same).unwrap();
+    whole.bench_function("build (same out, hard links)", |b| {
+        b.iter(|| {
+            let report = pipeline::build(&same).unwrap();
+            assert_eq!(
+                report.stats.written, 0,
+                "an unchanged site rewrites nothing"
+            );
+            report
+        })
+    });
+    whole.finish();
+
+    c.final_summary();
+    eprintln!("removing {} ...", tmp.path().display());
+}

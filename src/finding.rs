@@ -46,10 +46,11 @@ pub enum Rule {
     ActionStatus,
     Placeholder,
     DuplicateId,
+    HeaderMismatch,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 17] = [
         Rule::Read,
         Rule::FrontMatter,
         Rule::RequiredField,
@@ -66,6 +67,7 @@ impl Rule {
         Rule::ActionStatus,
         Rule::Placeholder,
         Rule::DuplicateId,
+        Rule::HeaderMismatch,
     ];
 
     pub fn id(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Rule {
             Rule::ActionStatus => "action-status",
             Rule::Placeholder => "placeholder",
             Rule::DuplicateId => "duplicate-id",
+            Rule::HeaderMismatch => "header-mismatch",
         }
     }
 }
@@ -202,5 +205,21 @@ impl Tally {
             }
         }
         tally
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rule;
+
+    #[test]
+    fn every_rule_is_documented() {
+        let readme = include_str!("../README.md");
+        for rule in Rule::ALL {
+            assert!(
+                readme.contains(&format!("`{}`", rule.id())),
+                "README.md does not document `{rule}`"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! BOM, CRLF or `+++` TOML all work), parsing the data with gray_matter, and
 //! reading each field into a typed value with the line it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gray_matter::engine::{Engine, TOML, YAML};
 use gray_matter::Pod;
@@ -137,6 +137,9 @@ pub struct FrontMatter {
     /// Where each top-level key was written.
     #[serde(skip)]
     pub keys: BTreeMap<String, Pos>,
+    /// Keys whose value was written but could not be read (already reported).
+    #[serde(skip)]
+    pub malformed: BTreeSet<String>,
     /// Where each entry of the list fields was written, as (key, entry).
     #[serde(skip)]
     pub entries: BTreeMap<(String, String), Pos>,
@@ -296,7 +299,11 @@ fn key_positions(data: &str, format: Format, first_line: u32) -> BTreeMap<String
 
 /// Finds each entry of the list fields in the lines from its key to the next
 /// key, so a finding about one entry points at it.
-fn entry_positions(data: &str, front: &FrontMatter, first_line: u32) -> BTreeMap<(String, String), Pos> {
+fn entry_positions(
+    data: &str,
+    front: &FrontMatter,
+    first_line: u32,
+) -> BTreeMap<(String, String), Pos> {
     let lines: Vec<&str> = data.lines().collect();
     let mut key_lines: Vec<u32> = front.keys.values().map(|p| p.line).collect();
     key_lines.sort_unstable();
@@ -307,14 +314,27 @@ fn entry_positions(data: &str, front: &FrontMatter, first_line: u32) -> BTreeMap
         ("responders", &front.responders),
         ("tags", &front.tags),
     ] {
-        let Some(start) = front.keys.get(key).map(|p| p.line) else { continue };
-        let end = key_lines.iter().copied().find(|&l| l > start).unwrap_or(first_line + lines.len() as u32);
+        let Some(start) = front.keys.get(key).map(|p| p.line) else {
+            continue;
+        };
+        let end = key_lines
+            .iter()
+            .copied()
+            .find(|&l| l > start)
+            .unwrap_or(first_line + lines.len() as u32);
         for value in values {
             let found = (start..end).find_map(|line| {
                 let text = lines.get((line - first_line) as usize)?;
-                let from = if line == start { text.find([':', '=']).map_or(0, |i| i + 1) } else { 0 };
-                let at = text[from..].find(value.as_str())? + from;
-                Some(Pos { line, column: text[..at].chars().count() as u32 + 1 })
+                let from = if line == start {
+                    text.find([':', '=']).map_or(0, |i| i + 1)
+                } else {
+                    0
+                };
+                let at = find_entry(&text[from..], value)? + from;
+                Some(Pos {
+                    line,
+                    column: text[..at].chars().count() as u32 + 1,
+                })
             });
             if let Some(pos) = found {
                 out.insert((key.to_string(), value.clone()), pos);
@@ -322,6 +342,16 @@ fn entry_positions(data: &str, front: &FrontMatter, first_line: u32) -> BTreeMap
         }
     }
     out
+}
+
+/// Finds `value` in `text` as a whole list entry, not inside a longer one.
+fn find_entry(text: &str, value: &str) -> Option<usize> {
+    let is_edge = |c: Option<char>| {
+        c.is_none_or(|c| matches!(c, '[' | ']' | ',' | '-' | '"' | '\'') || c.is_whitespace())
+    };
+    text.match_indices(value).map(|(i, _)| i).find(|&i| {
+        is_edge(text[..i].chars().next_back()) && is_edge(text[i + value.len()..].chars().next())
+    })
 }
 
 /// Pulls "line L column C" out of the parser's message (yaml-rust2 and toml both
@@ -423,12 +453,14 @@ fn kind_of(pod: &Pod) -> &'static str {
 
 struct FieldReader<'a> {
     keys: &'a BTreeMap<String, Pos>,
+    malformed: BTreeSet<String>,
     findings: &'a mut Findings,
 }
 
 impl FieldReader<'_> {
     fn wrong_type(&mut self, key: &str, message: String, hint: &str) {
         let at = self.keys.get(key).copied().unwrap_or(Pos::START);
+        self.malformed.insert(key.to_string());
         self.findings.error(Rule::FieldType, at, message, hint);
     }
 
@@ -533,6 +565,7 @@ fn read_fields(
     let mut field = |key: &str| fields.remove(key).unwrap_or(Pod::Null);
     let mut r = FieldReader {
         keys: &keys,
+        malformed: Default::default(),
         findings,
     };
 
@@ -585,7 +618,7 @@ fn read_fields(
             false
         }
     };
-    FrontMatter {
+    let mut front = FrontMatter {
         title: r.text("title", field("title")),
         severity: r.text("severity", field("severity")),
         status,
@@ -602,9 +635,13 @@ fn read_fields(
         draft,
         time_zone,
         extra,
-        keys,
+        keys: BTreeMap::new(),
         entries: BTreeMap::new(),
-    }
+        malformed: BTreeSet::new(),
+    };
+    front.malformed = r.malformed;
+    front.keys = keys;
+    front
 }
 
 #[cfg(test)]
@@ -662,7 +699,13 @@ mod tests {
         assert_eq!(fm.extra["source"], "https://example.com");
         assert!(fm.draft);
         assert_eq!(fm.key_pos("services"), Pos { line: 6, column: 1 });
-        assert_eq!(fm.entry_pos("services", "payments"), Pos { line: 6, column: 22 });
+        assert_eq!(
+            fm.entry_pos("services", "payments"),
+            Pos {
+                line: 6,
+                column: 22
+            }
+        );
         assert_eq!(parsed.body_line, 10);
     }
 

@@ -77,7 +77,7 @@ pub fn options() -> Options {
 
 /// Parses `body`, which starts at file byte offset `base`.
 pub fn parse(body: &str, base: usize) -> Body<'_> {
-    let mut builder = Builder::new(base);
+    let mut builder = Builder::new(base, body);
     let mut events = Vec::new();
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let index = events.len();
@@ -175,8 +175,9 @@ struct LineBuf {
     group: u32,
 }
 
-struct Builder {
+struct Builder<'s> {
     base: usize,
+    source: &'s str,
     blocks: Vec<Block>,
     bracketed: Vec<Bracketed>,
     line: Option<LineBuf>,
@@ -191,10 +192,11 @@ struct Builder {
     run: Option<(String, usize)>,
 }
 
-impl Builder {
-    fn new(base: usize) -> Self {
+impl<'s> Builder<'s> {
+    fn new(base: usize, source: &'s str) -> Self {
         Builder {
             base,
+            source,
             blocks: Vec::new(),
             bracketed: Vec::new(),
             line: None,
@@ -239,6 +241,14 @@ impl Builder {
                 }));
             }
         }
+    }
+
+    /// File offset of the end of the line holding file offset `offset`.
+    fn line_end(&self, offset: usize) -> usize {
+        let local = offset.saturating_sub(self.base).min(self.source.len());
+        let rest = &self.source[local..];
+        let len = rest.find('\n').unwrap_or(rest.len());
+        offset + rest[..len].trim_end_matches('\r').len()
     }
 
     /// Brackets arrive split over several text events (`[`, `Name`, `]`), so
@@ -323,11 +333,7 @@ impl Builder {
                     }
                 }
             }
-            Event::End(TagEnd::Paragraph) => {
-                if self.item_depth == 0 {
-                    self.flush_line();
-                }
-            }
+            Event::End(TagEnd::Paragraph) if self.item_depth == 0 => self.flush_line(),
             Event::Start(Tag::List(first)) => {
                 self.flush_line();
                 self.lists.push(if first.is_some() {
@@ -407,6 +413,12 @@ impl Builder {
             Event::End(TagEnd::TableCell) => {
                 if let Some(mut cell) = self.cell.take() {
                     cell.text = cell.text.trim().to_string();
+                    if let Some(first) = self.row.first() {
+                        // Cells padded onto a short row have no text of their
+                        // own: place them at the end of the row's line.
+                        let line_end = self.line_end(first.offset);
+                        cell.offset = cell.offset.min(line_end);
+                    }
                     self.row.push(cell);
                 }
             }

@@ -50,6 +50,11 @@ pub struct WriteStats {
 
 /// Replaces the folder `out` with exactly `files`.
 pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
+    if out.exists() && !out.is_dir() {
+        return Err(OutputError::NotOurs {
+            path: out.to_path_buf(),
+        });
+    }
     let has_content = out.is_dir()
         && fs::read_dir(out)
             .map_err(io(out, "listing"))?

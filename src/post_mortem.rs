@@ -85,7 +85,12 @@ pub fn id_for(relative: &std::path::Path) -> String {
     if let (Some(last), Some(stem)) = (parts.last_mut(), relative.file_stem()) {
         *last = markdown::slug(&stem.to_string_lossy());
     }
-    parts.retain(|p| !p.is_empty());
+    // A name with no letters or digits still needs an address.
+    for part in &mut parts {
+        if part.is_empty() {
+            *part = "untitled".into();
+        }
+    }
     parts.join("/")
 }
 
@@ -98,12 +103,7 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
     let pos_of = |offset: usize| index.pos(text, offset);
     let mut findings = Findings::new(source.clone().into());
     let parsed = front_matter::parse(text, site_zone, &mut findings);
-    let zone = parsed
-        .front
-        .time_zone
-        .as_deref()
-        .and_then(|z| TimeZone::get(z).ok())
-        .unwrap_or_else(|| site_zone.clone());
+    let zone = timeline_zone(&parsed.front, site_zone);
     let body = markdown::parse(&text[parsed.body_offset..], parsed.body_offset);
 
     let mut pm = PostMortem {
@@ -197,6 +197,26 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
     }
     pm.findings = findings.into_sorted();
     pm
+}
+
+/// The clock of timeline times written without an offset: the file's
+/// `time_zone`; else the offset `started` was written in, when it differs
+/// from the site's zone (the author wrote the timeline on that clock); else
+/// the site's zone.
+fn timeline_zone(front: &FrontMatter, site_zone: &TimeZone) -> TimeZone {
+    if let Some(zone) = front
+        .time_zone
+        .as_deref()
+        .and_then(|z| TimeZone::get(z).ok())
+    {
+        return zone;
+    }
+    match front.started {
+        Some(started) if site_zone.to_offset(started.timestamp) != started.offset => {
+            TimeZone::fixed(started.offset)
+        }
+        _ => site_zone.clone(),
+    }
 }
 
 fn first_table(
@@ -344,7 +364,13 @@ mod tests {
 
     #[test]
     fn ids_slugify_each_path_part() {
-        assert_eq!(id_for(std::path::Path::new("2017/S3 Outage.md")), "2017/s3-outage");
-        assert_eq!(id_for(std::path::Path::new("Zürich/Ausfall.md")), "zürich/ausfall");
+        assert_eq!(
+            id_for(std::path::Path::new("2017/S3 Outage.md")),
+            "2017/s3-outage"
+        );
+        assert_eq!(
+            id_for(std::path::Path::new("Zürich/Ausfall.md")),
+            "zürich/ausfall"
+        );
     }
 }

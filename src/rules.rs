@@ -23,6 +23,7 @@ pub fn validate(pm: &mut PostMortem, config: &SiteConfig) {
     sections(pm, &mut out);
     timeline(pm, &mut out);
     action_items(pm, &mut out);
+    header_mismatch(pm, &mut out);
     placeholders(pm, &mut out);
     let mut all = std::mem::take(&mut pm.findings);
     all.extend(out.into_sorted());
@@ -32,7 +33,7 @@ pub fn validate(pm: &mut PostMortem, config: &SiteConfig) {
 
 fn required_fields(pm: &PostMortem, out: &mut Findings) {
     let fm = &pm.front;
-    let written = |key: &str| fm.keys.contains_key(key);
+    let malformed = |key: &str| fm.malformed.contains(key);
     let missing = [
         (
             "title",
@@ -57,19 +58,23 @@ fn required_fields(pm: &PostMortem, out: &mut Findings) {
     ];
     for (key, absent, what) in missing {
         // A field that was written but malformed has its own field-type finding.
-        if absent && !written(key) {
+        if absent && !malformed(key) {
+            let (at, message) = match fm.keys.get(key) {
+                Some(pos) => (*pos, format!("`{key}` is empty")),
+                None => (Pos::START, format!("the front matter has no `{key}`")),
+            };
             out.error(
                 Rule::RequiredField,
-                Pos::START,
-                format!("the front matter has no `{key}`"),
+                at,
+                message,
                 format!("Add `{key}:` to the front matter: {what}."),
             );
         }
     }
-    if fm.status == Some(Status::Resolved) && fm.ended.is_none() && !written("ended") {
+    if fm.status == Some(Status::Resolved) && fm.ended.is_none() && !malformed("ended") {
         out.error(
             Rule::RequiredField,
-            fm.key_pos("status"),
+            fm.keys.get("ended").copied().unwrap_or_else(|| fm.key_pos("status")),
             "a resolved incident needs `ended`",
             "Add `ended:` with the time service was fully restored, so the duration can be computed.",
         );
@@ -246,12 +251,12 @@ fn action_items(pm: &PostMortem, out: &mut Findings) {
 
 fn action_item(item: &ActionItem, out: &mut Findings) {
     let n = &item.number;
-    if item.owner.text.is_empty() {
+    if let Some(problem) = owner_problem(&item.owner.text) {
         out.error(
             Rule::OwnerNotPerson,
             item.owner.pos,
-            format!("action item {n} has no owner"),
-            "Give it one person's name: an action everyone owns is one nobody does.",
+            format!("action item {n} {problem}"),
+            "Give it one person's name: an action everyone owns is one nobody does. The person can still ask others for help.",
         );
     }
     if item.due_text.text.is_empty() {
@@ -299,6 +304,134 @@ fn action_item(item: &ActionItem, out: &mut Findings) {
                 "Use Open, In progress, Done or Won't do.",
             );
         }
+    }
+}
+
+/// Why an owner cell does not name one person, if it does not.
+fn owner_problem(owner: &str) -> Option<String> {
+    let text = owner.trim();
+    if text.is_empty() {
+        return Some("has no owner".into());
+    }
+    if is_placeholder(text) {
+        return None; // reported as a placeholder
+    }
+    let lower = text.to_lowercase();
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    const NOBODY: [&str; 10] = [
+        "tbd",
+        "tbc",
+        "tba",
+        "n/a",
+        "na",
+        "none",
+        "unassigned",
+        "unknown",
+        "nobody",
+        "?",
+    ];
+    const EVERYONE: [&str; 6] = [
+        "everyone",
+        "everybody",
+        "all",
+        "the team",
+        "team",
+        "all engineers",
+    ];
+    const TEAM_WORDS: [&str; 14] = [
+        "team",
+        "squad",
+        "group",
+        "guild",
+        "crew",
+        "department",
+        "org",
+        "sre",
+        "ops",
+        "devops",
+        "engineering",
+        "on-call",
+        "oncall",
+        "rotation",
+    ];
+    if NOBODY.contains(&bare) || NOBODY.contains(&lower.as_str()) {
+        return Some(format!("is owned by `{text}`, which is not a person yet"));
+    }
+    if EVERYONE.contains(&bare) {
+        return Some(format!("is owned by `{text}`"));
+    }
+    let last_word = lower.split_whitespace().last().unwrap_or_default();
+    if TEAM_WORDS.contains(&last_word) || (text.starts_with('@') && text.contains('/')) {
+        return Some(format!(
+            "is owned by `{text}`, a team rather than one person"
+        ));
+    }
+    let several = [" and ", " & ", ",", "/", ";", " + "]
+        .iter()
+        .any(|sep| lower.contains(sep));
+    if several {
+        return Some(format!("is owned by `{text}`, several people"));
+    }
+    None
+}
+
+/// Where the header block says something other than the front matter.
+fn header_mismatch(pm: &PostMortem, out: &mut Findings) {
+    let fm = &pm.front;
+    let same = |a: &str, b: &str| {
+        a.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+            == b.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+    };
+    let starts_with_word = |text: &str, word: &str| {
+        let t = text.trim().to_lowercase();
+        let w = word.to_lowercase();
+        t.starts_with(&w) && !t[w.len()..].starts_with(|c: char| c.is_alphanumeric())
+    };
+    let checks = [
+        (
+            "title",
+            pm.header.title.as_ref(),
+            fm.title.as_deref(),
+            &same as &dyn Fn(&str, &str) -> bool,
+        ),
+        (
+            "severity",
+            pm.header.severity.as_ref(),
+            fm.severity.as_deref(),
+            &starts_with_word,
+        ),
+        (
+            "status",
+            pm.header.status.as_ref(),
+            fm.status.map(|s| s.as_str()),
+            &starts_with_word,
+        ),
+        (
+            "commander",
+            pm.header.commander.as_ref(),
+            fm.commander.as_deref(),
+            &same,
+        ),
+    ];
+    for (key, header, front, agrees) in checks {
+        let (Some(header), Some(front)) = (header, front) else {
+            continue;
+        };
+        if header.text.is_empty() || is_placeholder(&header.text) || agrees(&header.text, front) {
+            continue;
+        }
+        out.warning(
+            Rule::HeaderMismatch,
+            header.pos,
+            format!("the header block says `{}` but the front matter's `{key}` is `{front}`", header.text),
+            format!("Make the two agree; the front matter's `{key}` is what the archive shows and counts."),
+        );
     }
 }
 
@@ -352,7 +485,7 @@ const SEED_PLACEHOLDERS: &[&str] = &[
     "name",
     "date",
     "high/med/low",
-    "next team meeting / 2 weeks from now",
+    "next team meeting / n weeks from now",
     "tbd",
     "todo",
 ];
@@ -363,7 +496,7 @@ fn normalise_placeholder(text: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        let word = word.replace(['—', '–', 'β', '€', '"'], "-");
+        let word = word.replace(['—', '–', 'β', '€', '"', '\u{201c}', '\u{201d}'], "-");
         if word.chars().all(|c| c.is_ascii_digit()) {
             out.push('n');
         } else {
@@ -471,6 +604,22 @@ mod tests {
         assert_eq!(did_you_mean("chekout", &ids), Some("checkout"));
         assert_eq!(did_you_mean("p1", &ids), Some("P1"));
         assert_eq!(did_you_mean("search", &ids), None);
+    }
+
+    #[test]
+    fn owners_must_be_one_person() {
+        assert_eq!(owner_problem("Ada Moreno"), None);
+        assert_eq!(owner_problem("Payments engineer Ada"), None);
+        assert!(owner_problem("").unwrap().contains("no owner"));
+        assert!(owner_problem("TBD").unwrap().contains("not a person yet"));
+        assert!(owner_problem("Platform team").unwrap().contains("a team"));
+        assert!(owner_problem("@acme/sre").unwrap().contains("a team"));
+        assert!(owner_problem("everyone").is_some());
+        assert!(owner_problem("Ada and Ben")
+            .unwrap()
+            .contains("several people"));
+        assert!(owner_problem("Ada, Ben").is_some());
+        assert_eq!(owner_problem("[Name]"), None);
     }
 
     #[test]

@@ -115,7 +115,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     message
 }
 
-fn read_dir_theme(dir: &Path) -> Result<(Vec<(String, String)>, Vec<StaticFile>), ThemeError> {
+/// Templates as (name, text), and static files.
+type Parts = (Vec<(String, String)>, Vec<StaticFile>);
+
+fn read_dir_theme(dir: &Path) -> Result<Parts, ThemeError> {
     let mut templates = Vec::new();
     let mut static_files = Vec::new();
     for (sub, is_template) in [("templates", true), ("static", false)] {
@@ -156,7 +159,7 @@ fn read_dir_theme(dir: &Path) -> Result<(Vec<(String, String)>, Vec<StaticFile>)
     Ok((templates, static_files))
 }
 
-fn built_in_parts() -> (Vec<(String, String)>, Vec<StaticFile>) {
+fn built_in_parts() -> Parts {
     let mut templates = Vec::new();
     let mut static_files = Vec::new();
     let mut stack = vec![&BUILT_IN];

@@ -182,6 +182,13 @@ pub fn read_table(
             problems.push(TimeProblem::Unreadable { row: row_index });
         }
         let approximate = read.as_ref().is_some_and(|r| r.approximate);
+        let zoneless = matches!(
+            read,
+            Some(ReadTime {
+                time: CellTime::Local(_) | CellTime::TimeOfDay { utc: false, .. },
+                ..
+            })
+        );
         let mut moment = read.and_then(|r| place(&r.time, &mut day, zone));
         if let (Some(m), Some((prev_row, prev, prev_approx))) = (moment, previous) {
             if m < prev {
@@ -256,6 +263,27 @@ fn place(time: &CellTime, day: &mut Option<Date>, zone: &TimeZone) -> Option<Mom
             }
         }
     }
+}
+
+/// Words that mark the event where the incident was detected.
+const DETECTION_WORDS: [&str; 9] = [
+    "detect",
+    "alert",
+    "paged",
+    "page fired",
+    "noticed",
+    "reported",
+    "report ",
+    "monitoring",
+    "on-call",
+];
+
+/// The first event that reads as the detection (an alert, a page, a report).
+pub fn detection_event(events: &[TimelineEvent]) -> Option<&TimelineEvent> {
+    events.iter().find(|e| {
+        let text = format!("{} {}", e.event, e.who).to_lowercase();
+        DETECTION_WORDS.iter().any(|w| text.contains(w))
+    })
 }
 
 #[cfg(test)]
@@ -370,25 +398,4 @@ mod tests {
         );
         assert_eq!(events[1].day, Some(0));
     }
-}
-
-/// Words that mark the event where the incident was detected.
-const DETECTION_WORDS: [&str; 9] = [
-    "detect",
-    "alert",
-    "paged",
-    "page fired",
-    "noticed",
-    "reported",
-    "report ",
-    "monitoring",
-    "on-call",
-];
-
-/// The first event that reads as the detection (an alert, a page, a report).
-pub fn detection_event(events: &[TimelineEvent]) -> Option<&TimelineEvent> {
-    events.iter().find(|e| {
-        let text = format!("{} {}", e.event, e.who).to_lowercase();
-        DETECTION_WORDS.iter().any(|w| text.contains(w))
-    })
 }
