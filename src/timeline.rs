@@ -182,13 +182,6 @@ pub fn read_table(
             problems.push(TimeProblem::Unreadable { row: row_index });
         }
         let approximate = read.as_ref().is_some_and(|r| r.approximate);
-        let zoneless = matches!(
-            read,
-            Some(ReadTime {
-                time: CellTime::Local(_) | CellTime::TimeOfDay { utc: false, .. },
-                ..
-            })
-        );
         let mut moment = read.and_then(|r| place(&r.time, &mut day, zone));
         if let (Some(m), Some((prev_row, prev, prev_approx))) = (moment, previous) {
             if m < prev {

@@ -187,9 +187,39 @@
     reopened = [];
   });
 
+  /* ---------- Table of contents: mark the section being read ---------- */
+
+  function setupToc(toc) {
+    var links = [];
+    Array.prototype.forEach.call(toc.querySelectorAll("a[href^='#']"), function (a) {
+      var el = document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+      if (el) links.push({ a: a, el: el });
+    });
+    if (!links.length) return;
+    var pending = false;
+    function update() {
+      pending = false;
+      // The last heading above the upper third of the window is the one being read.
+      var line = window.innerHeight / 3;
+      var current = null;
+      links.forEach(function (l) {
+        if (l.el.getBoundingClientRect().top <= line) current = l;
+      });
+      links.forEach(function (l) {
+        if (l === current) l.a.setAttribute("aria-current", "true");
+        else l.a.removeAttribute("aria-current");
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(update); }
+    }, { passive: true });
+    update();
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("form.filters[data-filter-table]"), setupFilters);
+    Array.prototype.forEach.call(document.querySelectorAll("nav.toc"), setupToc);
   }
 
   if (document.readyState === "loading") {
