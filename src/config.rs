@@ -3,10 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::finding::Rule;
 use crate::source::LineIndex;
 
 pub const FILE_NAME: &str = "site.toml";
@@ -40,6 +43,9 @@ pub struct SiteConfig {
     pub severities: Vec<Severity>,
     pub services: Vec<Described>,
     pub categories: Vec<Described>,
+    /// Levels set in `[rules]`, overriding each rule's own.
+    pub rules: BTreeMap<Rule, RuleSetting>,
+    pub framework: Framework,
 }
 
 /// A severity level, most severe first in `SiteConfig::severities`.
@@ -79,6 +85,44 @@ struct RawConfig {
     services: Vec<Described>,
     #[serde(default, rename = "category")]
     categories: Vec<Described>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleSetting>,
+    #[serde(default)]
+    framework: Framework,
+}
+
+/// A rule's level as set in `[rules]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    Error,
+    Warning,
+    Off,
+}
+
+/// The framework's knobs, in `[framework]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Framework {
+    /// Fewer whys than this is a `shallow-root-cause` warning (the seed's five whys).
+    pub min_whys: usize,
+    /// Due dates further than this many days after the incident are a `due-date` warning.
+    pub max_due_days: i64,
+    /// More phrases that blame a person, for `blame-language`.
+    pub blame_phrases: Vec<String>,
+    /// More people's names, for `named-person` (action-item owners count already).
+    pub people: Vec<String>,
+}
+
+impl Default for Framework {
+    fn default() -> Self {
+        Framework {
+            min_whys: 5,
+            max_due_days: 180,
+            blame_phrases: Vec::new(),
+            people: Vec::new(),
+        }
+    }
 }
 
 fn default_base_url() -> String {
@@ -159,6 +203,20 @@ impl SiteConfig {
                 }
             }
         }
+        let mut rules = BTreeMap::new();
+        for (id, setting) in raw.rules {
+            let Some(rule) = Rule::from_id(&id) else {
+                let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+                let near = crate::rules::did_you_mean(&id, &ids)
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
+                return Err(invalid(
+                    locate(&id),
+                    format!("`{id}` in [rules] is not a rule{near}"),
+                ));
+            };
+            rules.insert(rule, setting);
+        }
         let mut base_url = raw.base_url;
         if !base_url.ends_with('/') {
             base_url.push('/');
@@ -172,6 +230,8 @@ impl SiteConfig {
             severities: raw.severities,
             services: raw.services,
             categories: raw.categories,
+            rules,
+            framework: raw.framework,
         })
     }
 
@@ -230,6 +290,22 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("site.toml:1:1: unknown time zone `Mars/Olympus`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_rule_levels_and_framework_knobs() {
+        let text = format!("{MINIMAL}[rules]\nblame-language = \"warning\"\nreview = \"off\"\n[framework]\nmin_whys = 3\n");
+        let config = SiteConfig::parse(&text, Path::new("site.toml")).unwrap();
+        assert_eq!(config.rules[&Rule::BlameLanguage], RuleSetting::Warning);
+        assert_eq!(config.rules[&Rule::Review], RuleSetting::Off);
+        assert_eq!(config.framework.min_whys, 3);
+        assert_eq!(config.framework.max_due_days, 180);
+        let bad = format!("{MINIMAL}[rules]\nblame-langauge = \"off\"\n");
+        let err = SiteConfig::parse(&bad, Path::new("site.toml")).unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean `blame-language`"),
             "{err}"
         );
     }

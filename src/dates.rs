@@ -210,6 +210,23 @@ pub fn format_minutes(minutes: i64) -> String {
     format!("{sign}{text}")
 }
 
+/// `1 hour 28 minutes`, `2 days 3 hours`: the header block's spelling.
+pub fn format_minutes_long(minutes: i64) -> String {
+    let unit = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let m = minutes.abs();
+    let (days, hours, mins) = (m / 1440, (m % 1440) / 60, m % 60);
+    let parts: Vec<String> = [(days, "day"), (hours, "hour"), (mins, "minute")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, one)| unit(n, one))
+        .collect();
+    if parts.is_empty() {
+        "0 minutes".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +298,7 @@ mod tests {
         assert_eq!(format_minutes(120), "2 h");
         assert_eq!(format_minutes(257), "4 h 17 min");
         assert_eq!(format_minutes(3 * 1440 + 125), "3 d 2 h");
+        assert_eq!(format_minutes_long(88), "1 hour 28 minutes");
+        assert_eq!(format_minutes_long(2 * 1440 + 120), "2 days 2 hours");
     }
 }

@@ -47,10 +47,22 @@ pub enum Rule {
     Placeholder,
     DuplicateId,
     HeaderMismatch,
+    DurationMismatch,
+    BlameLanguage,
+    NamedPerson,
+    VagueAction,
+    ShallowRootCause,
+    ContributingFactors,
+    Prevention,
+    WentWell,
+    Impact,
+    Review,
+    /// A `hindsight-ignore` comment without a reason or with an unknown rule.
+    Silence,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 28] = [
         Rule::Read,
         Rule::FrontMatter,
         Rule::RequiredField,
@@ -68,6 +80,17 @@ impl Rule {
         Rule::Placeholder,
         Rule::DuplicateId,
         Rule::HeaderMismatch,
+        Rule::DurationMismatch,
+        Rule::BlameLanguage,
+        Rule::NamedPerson,
+        Rule::VagueAction,
+        Rule::ShallowRootCause,
+        Rule::ContributingFactors,
+        Rule::Prevention,
+        Rule::WentWell,
+        Rule::Impact,
+        Rule::Review,
+        Rule::Silence,
     ];
 
     pub fn id(self) -> &'static str {
@@ -89,7 +112,22 @@ impl Rule {
             Rule::Placeholder => "placeholder",
             Rule::DuplicateId => "duplicate-id",
             Rule::HeaderMismatch => "header-mismatch",
+            Rule::DurationMismatch => "duration-mismatch",
+            Rule::BlameLanguage => "blame-language",
+            Rule::NamedPerson => "named-person",
+            Rule::VagueAction => "vague-action",
+            Rule::ShallowRootCause => "shallow-root-cause",
+            Rule::ContributingFactors => "contributing-factors",
+            Rule::Prevention => "prevention",
+            Rule::WentWell => "went-well",
+            Rule::Impact => "impact",
+            Rule::Review => "review",
+            Rule::Silence => "silence",
         }
+    }
+
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.id() == id)
     }
 }
 
@@ -114,6 +152,12 @@ pub struct Finding {
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
+    /// Characters the finding's span covers from `column`; 0 when it marks a point.
+    pub length: u32,
+    /// A framework-quality finding: a warning, not an error, while the
+    /// post-mortem is `open` (still being written).
+    #[serde(skip)]
+    pub follows_status: bool,
     pub message: String,
     pub hint: String,
 }
@@ -132,6 +176,7 @@ impl Finding {
 pub struct Findings {
     file: PathBuf,
     list: Vec<Finding>,
+    follows_status: bool,
 }
 
 impl Findings {
@@ -139,7 +184,13 @@ impl Findings {
         Findings {
             file,
             list: Vec::new(),
+            follows_status: false,
         }
+    }
+
+    /// Marks the findings pushed from now on as following the status.
+    pub fn follow_status(&mut self) {
+        self.follows_status = true;
     }
 
     pub fn error(
@@ -162,6 +213,21 @@ impl Findings {
         self.push(rule, Level::Warning, at, message, hint);
     }
 
+    /// An error covering `length` characters from `at`.
+    pub fn error_with_length(
+        &mut self,
+        rule: Rule,
+        at: Pos,
+        length: u32,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.push(rule, Level::Error, at, message, hint);
+        if let Some(last) = self.list.last_mut() {
+            last.length = length;
+        }
+    }
+
     pub fn push(
         &mut self,
         rule: Rule,
@@ -176,6 +242,8 @@ impl Findings {
             file: self.file.clone(),
             line: at.line,
             column: at.column,
+            length: 0,
+            follows_status: self.follows_status,
             message: message.into(),
             hint: hint.into(),
         });
@@ -214,11 +282,11 @@ mod tests {
 
     #[test]
     fn every_rule_is_documented() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../docs/rules.md");
         for rule in Rule::ALL {
             assert!(
                 readme.contains(&format!("`{}`", rule.id())),
-                "README.md does not document `{rule}`"
+                "docs/rules.md does not document `{rule}`"
             );
         }
     }

@@ -2,14 +2,18 @@
 //! findings in one place, and maps outcomes to exit codes
 //! (0 clean or warnings only, 1 error-level findings, 2 usage, config or I/O).
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
-use hindsight::finding::{Finding, Level};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hindsight::config::SiteConfig;
+use hindsight::dates::parse_moment;
+use hindsight::draft::{self, Answers};
+use hindsight::finding::{Finding, Tally};
 use hindsight::pipeline::{self, BuildOptions};
+use hindsight::report;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
@@ -28,13 +32,24 @@ struct Cli {
 enum Command {
     /// Validate every post-mortem under content/ and write the archive.
     Build(BuildArgs),
+    /// Validate post-mortems without writing anything (for pull requests).
+    Check(CheckArgs),
+    /// Start a new post-mortem from the seed's document.
+    New(NewArgs),
+}
+
+/// The site folder, shared by every command.
+#[derive(Args)]
+struct RootArg {
+    /// The site folder, holding site.toml and content/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
 }
 
 #[derive(Args)]
 struct BuildArgs {
-    /// The site folder, holding site.toml and content/.
-    #[arg(long, default_value = ".")]
-    root: PathBuf,
+    #[command(flatten)]
+    root: RootArg,
     /// Where to write the archive [default: ROOT/public].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -43,20 +58,59 @@ struct BuildArgs {
     drafts: bool,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// rustc-style snippets with the offending span.
+    Human,
+    /// One JSON array of findings.
+    Json,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    root: RootArg,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Only report on these files (a pull request's changed files); all post-mortems are still read.
+    files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    #[command(flatten)]
+    root: RootArg,
+    /// A descriptive title that names what broke, not who.
+    title: Option<String>,
+    /// One of the severity ids in site.toml.
+    #[arg(long)]
+    severity: Option<String>,
+    /// When impact began: RFC 3339, or `YYYY-MM-DD HH:MM` in the site's time zone.
+    #[arg(long)]
+    started: Option<String>,
+    /// When service was fully restored.
+    #[arg(long)]
+    ended: Option<String>,
+    /// Ask the seed's seven questions even when standard input is not a terminal.
+    #[arg(long)]
+    ask: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = match cli.command {
+        Command::Build(args) => build(args),
+        Command::Check(args) => check(args),
+        Command::New(args) => new(args),
+    };
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
-    }
-}
-
-fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Build(args) => build(args),
     }
 }
 
@@ -76,17 +130,33 @@ fn today() -> Result<Date> {
     }
 }
 
+fn colour(stream: &impl IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn exit_for(tally: Tally) -> ExitCode {
+    if tally.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn build(args: BuildArgs) -> Result<ExitCode> {
-    let out = args.out.unwrap_or_else(|| args.root.join("public"));
+    let root = args.root.root;
+    let out = args.out.unwrap_or_else(|| root.join("public"));
     let options = BuildOptions {
-        root: args.root,
+        root,
         out: out.clone(),
         drafts: args.drafts,
         today: today()?,
     };
     let report = pipeline::build(&options)
         .with_context(|| format!("building {}", options.root.display()))?;
-    print_findings(&report.findings);
+    let stderr = std::io::stderr();
+    let _ = stderr
+        .lock()
+        .write_all(report::lines(&report.findings, colour(&stderr)).as_bytes());
     let total: f64 = report.stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
     eprintln!(
         "built {} post-mortems into {} ({} files: {} written, {} unchanged) in {:.2}s; {} errors, {} warnings",
@@ -99,34 +169,156 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         report.tally.errors,
         report.tally.warnings,
     );
-    Ok(if report.tally.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_for(report.tally))
 }
 
-/// Prints findings as `file:line:col: level[rule]: message` with the hint below.
-fn print_findings(findings: &[Finding]) {
-    let stderr = std::io::stderr();
-    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = stderr.lock();
-    for f in findings {
-        let (paint, reset) = match (colour, f.level) {
-            (false, _) => ("", ""),
-            (true, Level::Error) => ("\x1b[1;31m", "\x1b[0m"),
-            (true, Level::Warning) => ("\x1b[1;33m", "\x1b[0m"),
-        };
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {paint}{}[{}]{reset}: {}\n  = hint: {}",
-            f.file.display(),
-            f.line,
-            f.column,
-            f.level,
-            f.rule,
-            f.message,
-            f.hint
-        );
+/// The path of `file` as findings spell it (`content/…`), if it is below ROOT.
+fn finding_path(root: &Path, file: &Path) -> Result<String> {
+    let absolute =
+        std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read {}", root.display()))?;
+    let relative = absolute.strip_prefix(&root).with_context(|| {
+        format!(
+            "{} is not inside the site folder {}",
+            file.display(),
+            root.display()
+        )
+    })?;
+    Ok(relative
+        .iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let root = args.root.root;
+    let wanted: Vec<String> = args
+        .files
+        .iter()
+        .map(|f| finding_path(&root, f))
+        .collect::<Result<_>>()?;
+    let archive =
+        pipeline::load(&root, true).with_context(|| format!("checking {}", root.display()))?;
+    let findings: Vec<Finding> = archive
+        .findings()
+        .filter(|f| wanted.is_empty() || wanted.iter().any(|w| Path::new(w) == f.file))
+        .cloned()
+        .collect();
+    let tally = Tally::of(&findings);
+    let stdout = std::io::stdout();
+    let text = match args.format {
+        Format::Human => {
+            let mut text = report::snippets(
+                &findings,
+                |p| std::fs::read_to_string(root.join(p)).ok(),
+                colour(&stdout),
+            );
+            let checked = if wanted.is_empty() {
+                archive.post_mortems.len()
+            } else {
+                wanted.len()
+            };
+            text.push_str(&format!(
+                "checked {checked} post-mortem{}: {} errors, {} warnings\n",
+                if checked == 1 { "" } else { "s" },
+                tally.errors,
+                tally.warnings
+            ));
+            text
+        }
+        Format::Json => report::json(&findings),
+        Format::Github => report::github(&findings),
+    };
+    stdout
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing the findings")?;
+    Ok(exit_for(tally))
+}
+
+/// Asks one question on standard error and reads the answer.
+fn ask(input: &mut impl BufRead, question: &str) -> Result<Option<String>> {
+    eprint!("{question}\n> ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    input.read_line(&mut line).context("reading the answer")?;
+    let answer = line.trim().to_string();
+    Ok((!answer.is_empty()).then_some(answer))
+}
+
+fn new(args: NewArgs) -> Result<ExitCode> {
+    let root = args.root.root;
+    let config = SiteConfig::load(&root)?;
+    let moment = |text: &str, what: &str| {
+        parse_moment(text, &config.time_zone)
+            .with_context(|| format!("--{what}: write e.g. 2024-03-14T09:12:00+01:00"))
+    };
+    let mut answers = Answers {
+        title: args.title.clone().unwrap_or_default(),
+        severity: args.severity.clone(),
+        started: args
+            .started
+            .as_deref()
+            .map(|s| moment(s, "started"))
+            .transpose()?,
+        ended: args
+            .ended
+            .as_deref()
+            .map(|s| moment(s, "ended"))
+            .transpose()?,
+        ..Answers::default()
+    };
+    if let Some(severity) = &answers.severity {
+        if config.severity(severity).is_none() {
+            let ids: Vec<&str> = config.severities.iter().map(|s| s.id.as_str()).collect();
+            bail!(
+                "--severity {severity} is not defined in site.toml; use one of {}",
+                ids.join(", ")
+            );
+        }
     }
+    let no_flags = args.title.is_none() && args.severity.is_none() && args.started.is_none();
+    if args.ask || (no_flags && std::io::stdin().is_terminal()) {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        if answers.title.is_empty() {
+            answers.title =
+                ask(&mut input, "Title? (descriptive, not blaming)")?.unwrap_or_default();
+        }
+        let [what, when, impact, detection, resolution, cause, who] = draft::QUESTIONS;
+        answers.what_happened = ask(&mut input, what)?;
+        if let Some(span) = ask(&mut input, when)? {
+            let (start, end) = span.split_once(" to ").unwrap_or((span.as_str(), ""));
+            answers.started = Some(moment(start.trim(), "started")?);
+            if !end.trim().is_empty() {
+                answers.ended = Some(moment(end.trim(), "ended")?);
+            }
+        }
+        answers.customer_impact = ask(&mut input, impact)?;
+        answers.detection = ask(&mut input, detection)?;
+        answers.resolution = ask(&mut input, resolution)?;
+        answers.root_cause = ask(&mut input, cause)?;
+        answers.responders = ask(&mut input, who)?
+            .map(|w| {
+                w.split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    if answers.title.trim().is_empty() {
+        bail!("a title is needed: hindsight new \"Checkout errors after a config push\"");
+    }
+    let path = draft::path_for(&root, &answers, today()?);
+    draft::write_new(&path, &draft::render(&answers, &config))?;
+    println!("{}", path.display());
+    eprintln!(
+        "wrote {}: fill in the remaining [placeholders], then run `hindsight check {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

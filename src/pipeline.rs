@@ -78,17 +78,19 @@ pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
     let mut post_mortems: Vec<PostMortem> = texts
         .into_par_iter()
         .map(|(relative, display, text)| {
-            let mut pm = post_mortem::parse(
+            post_mortem::parse(
                 post_mortem::id_for(&relative),
                 display,
                 &text,
                 &config.time_zone,
-            );
-            rules::validate(&mut pm, &config);
-            pm
+            )
         })
         .filter(|pm| drafts || !pm.front.draft)
         .collect();
+    let people = rules::people(&post_mortems);
+    post_mortems
+        .par_iter_mut()
+        .for_each(|pm| rules::validate(pm, &config, &people));
     let duplicates = rules::duplicate_ids(&post_mortems);
     for finding in duplicates {
         if let Some(pm) = post_mortems

@@ -50,6 +50,78 @@ pub struct PostMortem {
     /// Bracketed text (`[Name]`) found in the body: candidate placeholders.
     #[serde(skip)]
     pub bracketed: Vec<Field>,
+    /// Every line of prose and table cell, with its section, for the
+    /// language rules.
+    #[serde(skip)]
+    pub prose: Vec<Prose>,
+    /// `<!-- hindsight-ignore rule: reason -->` comments.
+    #[serde(skip)]
+    pub silences: Vec<Silence>,
+    /// The framework score, 0 to 100, from the findings.
+    pub score: u8,
+}
+
+/// A line of prose as the language rules see it.
+#[derive(Debug, Clone)]
+pub struct Prose {
+    pub section: SectionKind,
+    /// The text with Markdown markup removed.
+    pub text: String,
+    pub pos: Pos,
+    /// The source from `pos` to the end of its line, to place spans exactly.
+    pub raw: String,
+}
+
+/// A comment that silences findings of some rules on the next line.
+#[derive(Debug, Clone)]
+pub struct Silence {
+    pub pos: Pos,
+    /// The rule ids as written.
+    pub rules: Vec<String>,
+    pub reason: String,
+    /// The line whose findings it silences: the next non-blank line.
+    pub target_line: u32,
+}
+
+const SILENCE_WORD: &str = "hindsight-ignore";
+
+/// Finds `<!-- hindsight-ignore rule[, rule]: reason -->` comments.
+fn find_silences(text: &str) -> Vec<Silence> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(start) = line.find("<!--") else {
+            continue;
+        };
+        let inner = &line[start + 4..];
+        let Some(at) = inner.find(SILENCE_WORD) else {
+            continue;
+        };
+        let rest = inner[at + SILENCE_WORD.len()..]
+            .split("-->")
+            .next()
+            .unwrap_or_default();
+        let (ids, reason) = rest.split_once(':').unwrap_or((rest, ""));
+        let target = lines[i + 1..]
+            .iter()
+            .position(|l| !l.trim().is_empty())
+            .map_or(i + 2, |n| i + 2 + n);
+        out.push(Silence {
+            pos: Pos {
+                line: i as u32 + 1,
+                column: line[..start].chars().count() as u32 + 1,
+            },
+            rules: ids
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            reason: reason.trim().to_string(),
+            target_line: target as u32,
+        });
+    }
+    out
 }
 
 impl PostMortem {
@@ -133,6 +205,15 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
                 pos: pos_of(b.offset),
             })
             .collect(),
+        prose: Vec::new(),
+        silences: find_silences(text),
+        score: 100,
+    };
+    let raw_line = |offset: usize| {
+        let rest = &text[offset.min(text.len())..];
+        rest[..rest.find('\n').unwrap_or(rest.len())]
+            .trim_end_matches('\r')
+            .to_string()
     };
 
     let mut before_known_sections = true;
@@ -141,6 +222,28 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
         let kind = span.kind;
         before_known_sections &= matches!(kind, SectionKind::Header | SectionKind::Other);
         for block in blocks {
+            match block {
+                Block::Line(line) => pm.prose.push(Prose {
+                    section: kind,
+                    text: line.text.clone(),
+                    pos: pos_of(line.offset),
+                    raw: raw_line(line.offset),
+                }),
+                Block::Table(table) => pm.prose.extend(
+                    table
+                        .rows
+                        .iter()
+                        .flatten()
+                        .filter(|c| !c.text.is_empty())
+                        .map(|cell| Prose {
+                            section: kind,
+                            text: cell.text.clone(),
+                            pos: pos_of(cell.offset),
+                            raw: raw_line(cell.offset),
+                        }),
+                ),
+                Block::Heading { .. } => {}
+            }
             if let Block::Line(line) = block {
                 if before_known_sections {
                     pm.header.read(&line.text, pos_of(line.offset));
@@ -347,19 +450,31 @@ mod tests {
         #[test]
         fn any_text_parses_and_validates_without_panicking(text in "\\PC{0,400}") {
             let mut pm = parse("x".into(), "content/x.md".into(), &text, &TimeZone::UTC);
-            crate::rules::validate(&mut pm, &config());
+            crate::rules::validate(&mut pm, &config(), &[]);
         }
 
         #[test]
         fn post_mortem_shaped_text_never_panics(parts in proptest::collection::vec(fragment(), 0..24)) {
             let text = parts.concat();
             let mut pm = parse("x".into(), "content/x.md".into(), &text, &TimeZone::UTC);
-            crate::rules::validate(&mut pm, &config());
+            crate::rules::validate(&mut pm, &config(), &["Ada Moreno".to_string()]);
             for f in &pm.findings {
                 prop_assert!(f.line >= 1 && f.column >= 1);
                 prop_assert!(f.line as usize <= text.lines().count().max(1) + 1, "{f:?}");
             }
         }
+    }
+
+    #[test]
+    fn finds_silence_comments_and_their_target_line() {
+        let text = "a\n<!-- hindsight-ignore blame-language, named-person: quoting the customer -->\n\nThe line.\n<!--hindsight-ignore review-->\n";
+        let silences = find_silences(text);
+        assert_eq!(silences.len(), 2);
+        assert_eq!(silences[0].rules, ["blame-language", "named-person"]);
+        assert_eq!(silences[0].reason, "quoting the customer");
+        assert_eq!((silences[0].pos.line, silences[0].target_line), (2, 4));
+        assert_eq!(silences[1].rules, ["review"]);
+        assert_eq!(silences[1].reason, "");
     }
 
     #[test]

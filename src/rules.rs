@@ -1,9 +1,13 @@
-//! Validation: the framework's first set of rules, run on one parsed
-//! post-mortem. Rules only read the model and add findings.
+//! Validation, run on one parsed post-mortem: the structural rules here,
+//! the framework's quality rules in `framework`. Rules only read the model
+//! and add findings; `settle` then applies `[rules]` levels, the post-mortem's
+//! status and in-place silences, and the score follows from what remains.
+
+// mod framework; (wired in once language.rs lands)
 
 use crate::action_items::{ActionItem, ActionStatus};
-use crate::config::SiteConfig;
-use crate::finding::{Finding, Findings, Rule};
+use crate::config::{RuleSetting, SiteConfig};
+use crate::finding::{Finding, Findings, Level, Rule};
 use crate::front_matter::Status;
 use crate::post_mortem::PostMortem;
 use crate::sections::SectionKind;
@@ -11,7 +15,9 @@ use crate::source::Pos;
 use crate::timeline::TimeProblem;
 
 /// Runs every rule on `pm` and stores the findings on it, in line order.
-pub fn validate(pm: &mut PostMortem, config: &SiteConfig) {
+/// `people` are names known to be people (action-item owners across the
+/// archive), for `named-person`.
+pub fn validate(pm: &mut PostMortem, config: &SiteConfig, people: &[String]) {
     let mut out = Findings::new(pm.source.clone().into());
     let front_matter_broken = pm.findings.iter().any(|f| f.rule == Rule::FrontMatter);
     if !front_matter_broken {
@@ -23,12 +29,80 @@ pub fn validate(pm: &mut PostMortem, config: &SiteConfig) {
     sections(pm, &mut out);
     timeline(pm, &mut out);
     action_items(pm, &mut out);
-    header_mismatch(pm, &mut out);
     placeholders(pm, &mut out);
+    out.follow_status();
+    header_mismatch(pm, &mut out);
+    let _ = people; // framework::check(pm, config, people, &mut out) once language.rs lands
+    let mut out_silences = Findings::new(pm.source.clone().into());
+    silence_comments(pm, &mut out_silences);
     let mut all = std::mem::take(&mut pm.findings);
     all.extend(out.into_sorted());
+    all.extend(out_silences.into_sorted());
+    let mut all = settle(all, pm, config);
     all.sort_by_key(|f| (f.line, f.column));
+    pm.score = score(&all);
     pm.findings = all;
+}
+
+/// Applies `[rules]` levels, then the status (an open post-mortem gets
+/// warnings where a resolved one gets errors), then silence comments.
+fn settle(findings: Vec<Finding>, pm: &PostMortem, config: &SiteConfig) -> Vec<Finding> {
+    let open = pm.front.status == Some(Status::Open);
+    let silenced = |f: &Finding| {
+        pm.silences.iter().any(|s| {
+            s.target_line == f.line
+                && !s.reason.is_empty()
+                && s.rules.iter().any(|r| r == f.rule.id())
+        })
+    };
+    findings
+        .into_iter()
+        .filter_map(|mut f| {
+            match config.rules.get(&f.rule) {
+                Some(RuleSetting::Off) => return None,
+                Some(RuleSetting::Error) => f.level = Level::Error,
+                Some(RuleSetting::Warning) => f.level = Level::Warning,
+                None if open && f.follows_status => f.level = Level::Warning,
+                None => {}
+            }
+            (!silenced(&f)).then_some(f)
+        })
+        .collect()
+}
+
+/// 100 for a post-mortem with no findings; each error costs 10 points and
+/// each warning 3.
+fn score(findings: &[Finding]) -> u8 {
+    let tally = crate::finding::Tally::of(findings);
+    100u8.saturating_sub((tally.errors * 10 + tally.warnings * 3).min(100) as u8)
+}
+
+/// A silence must name known rules and give a reason, or it silences nothing.
+fn silence_comments(pm: &PostMortem, out: &mut Findings) {
+    let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    for silence in &pm.silences {
+        for rule in silence.rules.iter().filter(|r| Rule::from_id(r).is_none()) {
+            let near = did_you_mean(rule, &ids)
+                .map(|n| format!(" Did you mean `{n}`?"))
+                .unwrap_or_default();
+            out.warning(
+                Rule::Silence,
+                silence.pos,
+                format!("`{rule}` is not a rule hindsight knows"),
+                format!(
+                    "Name the rule as it appears in the finding, such as `blame-language`.{near}"
+                ),
+            );
+        }
+        if silence.reason.is_empty() {
+            out.warning(
+                Rule::Silence,
+                silence.pos,
+                "this hindsight-ignore comment gives no reason, so it silences nothing",
+                "Write the reason after a colon: `<!-- hindsight-ignore blame-language: quoting the customer's words -->`.",
+            );
+        }
+    }
 }
 
 fn required_fields(pm: &PostMortem, out: &mut Findings) {
@@ -305,6 +379,21 @@ fn action_item(item: &ActionItem, out: &mut Findings) {
             );
         }
     }
+}
+
+/// Every action-item owner in `post_mortems` that names one person: the
+/// names `named-person` looks for in the analysis.
+pub fn people(post_mortems: &[PostMortem]) -> Vec<String> {
+    let mut names: Vec<String> = post_mortems
+        .iter()
+        .flat_map(|pm| pm.action_items.iter())
+        .map(|a| a.owner.text.trim())
+        .filter(|o| owner_problem(o).is_none() && !is_placeholder(o))
+        .map(String::from)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Why an owner cell does not name one person, if it does not.

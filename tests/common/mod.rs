@@ -166,7 +166,8 @@ pub fn check_with(text: &str, config: &SiteConfig) -> PostMortem {
         text,
         &config.time_zone,
     );
-    rules::validate(&mut pm, config);
+    let people = rules::people(std::slice::from_ref(&pm));
+    rules::validate(&mut pm, config, &people);
     pm
 }
 
