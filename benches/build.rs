@@ -178,7 +178,7 @@ fn main() {
             || (id.clone(), source.clone()),
             |(id, source)| {
                 let mut pm = post_mortem::parse(id, source, &text, &config.time_zone);
-                rules::validate(&mut pm, &config);
+                rules::validate(&mut pm, &config, &[]);
                 pm
             },
             BatchSize::SmallInput,

@@ -211,7 +211,7 @@ pub fn render(
     let mut newest: Vec<(IncidentSummary, &PostMortem)> = archive
         .post_mortems
         .par_iter()
-        .map(|pm| (views::summary(pm, config), pm))
+        .map(|pm| (views::summary(pm, config, today), pm))
         .collect();
     newest.sort_by(|(a, _), (b, _)| views::newest_first(a, b));
     let summaries: Vec<IncidentSummary> = newest.iter().map(|(s, _)| s.clone()).collect();

@@ -340,6 +340,15 @@ struct SectionSpan {
     offset: Option<usize>,
     blocks: std::ops::Range<usize>,
     events: std::ops::Range<usize>,
+    is_title: bool,
+}
+
+/// Blocks that hold nothing but the header block's labelled lines.
+fn only_header_lines(blocks: &[Block]) -> bool {
+    blocks.iter().all(|b| match b {
+        Block::Line(l) => HeaderBlock::is_header_line(&l.text),
+        _ => false,
+    })
 }
 
 /// Cuts the body at headings. A heading starts a new section when the seed
@@ -362,6 +371,9 @@ fn split_sections(blocks: &[Block], event_count: usize) -> Vec<SectionSpan> {
         let kind = SectionKind::of_heading(text);
         let starts_new = match spans.last() {
             None => true,
+            // A leading `# Title` is the document's title, not a section
+            // that owns the headings after it.
+            Some(cur) if cur.is_title => true,
             Some(cur) => kind != SectionKind::Other || *level <= cur.level,
         };
         if !starts_new {
@@ -373,6 +385,7 @@ fn split_sections(blocks: &[Block], event_count: usize) -> Vec<SectionSpan> {
         } else {
             preamble_end_event = Some((i, *event));
         }
+        let is_title = spans.is_empty() && *level == 1 && kind == SectionKind::Other;
         spans.push(SectionSpan {
             kind,
             title: text.clone(),
@@ -381,20 +394,22 @@ fn split_sections(blocks: &[Block], event_count: usize) -> Vec<SectionSpan> {
             offset: Some(*offset),
             blocks: i..blocks.len(),
             events: *event..event_count,
+            is_title,
         });
+    }
+    if let Some(title) = spans.first_mut().filter(|s| s.is_title) {
+        if only_header_lines(&blocks[title.blocks.start + 1..title.blocks.end]) {
+            title.kind = SectionKind::Header;
+        }
     }
     let (preamble_blocks, preamble_events) =
         preamble_end_event.unwrap_or((blocks.len(), event_count));
     let mut all = Vec::with_capacity(spans.len() + 1);
     if preamble_events > 0 {
-        let lines = &blocks[..preamble_blocks];
-        let header_only = !lines.is_empty()
-            && lines.iter().all(|b| match b {
-                Block::Line(l) => HeaderBlock::is_header_line(&l.text),
-                _ => false,
-            });
         all.push(SectionSpan {
-            kind: if header_only {
+            kind: if !blocks[..preamble_blocks].is_empty()
+                && only_header_lines(&blocks[..preamble_blocks])
+            {
                 SectionKind::Header
             } else {
                 SectionKind::Other
@@ -405,6 +420,7 @@ fn split_sections(blocks: &[Block], event_count: usize) -> Vec<SectionSpan> {
             offset: None,
             blocks: 0..preamble_blocks,
             events: 0..preamble_events,
+            is_title: false,
         });
     }
     all.extend(spans);
@@ -475,6 +491,26 @@ mod tests {
         assert_eq!((silences[0].pos.line, silences[0].target_line), (2, 4));
         assert_eq!(silences[1].rules, ["review"]);
         assert_eq!(silences[1].reason, "");
+    }
+
+    #[test]
+    fn a_leading_title_with_the_header_block_is_the_header() {
+        let text = "---\ntitle: x\n---\n# Checkout outage\n\n**Severity:** P1\n**Status:** Resolved\n\n## Background\n\nWhy it matters.\n\n## Timeline\n";
+        let pm = parse("x".into(), "content/x.md".into(), text, &TimeZone::UTC);
+        let kinds: Vec<_> = pm
+            .sections
+            .iter()
+            .map(|s| (s.kind, s.title.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (SectionKind::Header, "Checkout outage"),
+                (SectionKind::Other, "Background"),
+                (SectionKind::Timeline, "Timeline")
+            ]
+        );
+        assert_eq!(pm.header.severity.unwrap().text, "P1");
     }
 
     #[test]

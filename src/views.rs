@@ -34,18 +34,27 @@ pub struct IncidentSummary {
     pub date: String,
     pub year: String,
     pub started_display: String,
+    pub ended_display: String,
+    /// When it was detected (front matter, else the timeline), for people.
+    pub detected_display: String,
     pub duration_minutes: Option<i64>,
     pub duration: String,
     pub services: Vec<String>,
     pub categories: Vec<String>,
+    /// The services' names from site.toml (the id when undeclared), in order.
+    pub service_names: Vec<String>,
+    pub category_names: Vec<String>,
     pub errors: usize,
     pub warnings: usize,
     pub draft: bool,
     pub actions: usize,
     pub open_actions: usize,
+    pub overdue_actions: usize,
+    /// The framework score, 0 to 100.
+    pub score: u8,
 }
 
-pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
+pub fn summary(pm: &PostMortem, config: &SiteConfig, today: Date) -> IncidentSummary {
     let written = pm.front.severity.clone().unwrap_or_default();
     // `p1` and `P1` are one level: show it as site.toml spells it.
     let severity = config.severity(&written).map_or(written, |s| s.id.clone());
@@ -69,6 +78,8 @@ pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
             .map(|s| s.date().year().to_string())
             .unwrap_or_default(),
         started_display: started.map(|s| s.display()).unwrap_or_default(),
+        ended_display: pm.front.ended.map(|s| s.display()).unwrap_or_default(),
+        detected_display: pm.detected().map(|s| s.display()).unwrap_or_default(),
         duration_minutes: pm.duration_minutes(),
         duration: pm
             .duration_minutes()
@@ -76,6 +87,26 @@ pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
             .unwrap_or_default(),
         services: pm.front.services.clone(),
         categories: pm.front.root_cause_categories.clone(),
+        service_names: pm
+            .front
+            .services
+            .iter()
+            .map(|id| {
+                config
+                    .service(id)
+                    .map_or_else(|| id.clone(), |s| s.name.clone())
+            })
+            .collect(),
+        category_names: pm
+            .front
+            .root_cause_categories
+            .iter()
+            .map(|id| {
+                config
+                    .category(id)
+                    .map_or_else(|| id.clone(), |c| c.name.clone())
+            })
+            .collect(),
         errors: tally.errors,
         warnings: tally.warnings,
         draft: pm.front.draft,
@@ -85,6 +116,12 @@ pub fn summary(pm: &PostMortem, config: &SiteConfig) -> IncidentSummary {
             .iter()
             .filter(|a| a.status.is_open())
             .count(),
+        overdue_actions: pm
+            .action_items
+            .iter()
+            .filter(|a| action_row(pm, a, today).overdue)
+            .count(),
+        score: pm.score,
     }
 }
 
