@@ -10,6 +10,7 @@ pub mod draft;
 pub mod export;
 pub mod finding;
 pub mod front_matter;
+pub mod language;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

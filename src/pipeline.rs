@@ -158,6 +158,16 @@ struct IncidentPage<'a> {
 }
 
 #[derive(Serialize)]
+struct ReviewPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    pm: &'a PostMortem,
+    summary: &'a IncidentSummary,
+    steps: Vec<views::ReviewStep>,
+    actions: Vec<ActionRow>,
+}
+
+#[derive(Serialize)]
 struct CausesPage<'a> {
     #[serde(flatten)]
     common: Common<'a>,
@@ -230,9 +240,7 @@ pub fn render(
         })
     };
 
-    let mut files: Vec<OutputFile> = newest
-        .par_iter()
-        .map(|(summary, pm)| {
+    let incident_page = |(summary, pm): (&IncidentSummary, &PostMortem)| {
             let path = format!("incidents/{}/index.html", pm.id);
             let context = IncidentPage {
                 common: common(&path, "incident"),
@@ -288,6 +296,19 @@ pub fn render(
                     .collect(),
             };
             page(path, "incident.html", &context)
+    };
+    let mut files: Vec<OutputFile> = newest
+        .par_iter()
+        .flat_map(|(summary, pm)| {
+            let path = format!("incidents/{}/review/index.html", pm.id);
+            let context = ReviewPage {
+                common: common(&path, "review"),
+                pm,
+                summary,
+                steps: views::review_steps(pm),
+                actions: pm.action_items.iter().map(|a| views::action_row(pm, a, today)).collect(),
+            };
+            [page(path, "review.html", &context), incident_page((summary, pm))]
         })
         .collect::<Result<_, _>>()?;
 

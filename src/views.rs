@@ -343,3 +343,86 @@ pub fn causes(post_mortems: &[PostMortem], config: &SiteConfig) -> Vec<CauseGrou
     }
     groups
 }
+
+/// A finding turned into the facilitator's question for the review meeting.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewQuestion {
+    /// The agenda step it belongs to: 1 timeline, 2 root cause, 3 went well,
+    /// 4 went poorly, 5 action items, 0 before the meeting (the write-up).
+    pub step: u8,
+    pub rule: &'static str,
+    pub line: u32,
+    pub finding: String,
+    pub question: String,
+}
+
+/// The seed facilitator's questions for each finding of `pm`, in agenda order.
+fn review_questions(pm: &PostMortem) -> Vec<ReviewQuestion> {
+    use crate::finding::Rule;
+    let proximate = pm.root_cause.proximate.as_ref().map_or("the proximate cause", |p| p.text.trim_end_matches('.'));
+    let mut questions: Vec<ReviewQuestion> = pm
+        .findings
+        .iter()
+        .map(|f| {
+            let (step, question) = match f.rule {
+                Rule::BlameLanguage | Rule::NamedPerson => (
+                    2,
+                    "Let's focus on what the system needed, not what any person did wrong. What made this action possible, easy or likely?".to_string(),
+                ),
+                Rule::ShallowRootCause => (
+                    2,
+                    format!("Why was \"{proximate}\" possible? What allowed this to exist in the system?"),
+                ),
+                Rule::ContributingFactors => (2, "What made this worse, without being the root cause?".to_string()),
+                Rule::Prevention => (2, "What would have prevented this incident, and how would it have helped?".to_string()),
+                Rule::Timeline | Rule::IncidentTimes => (
+                    1,
+                    "Let's walk the timeline together: what is missing or misremembered here?".to_string(),
+                ),
+                Rule::WentWell => (3, "What did people do right in the response? Let's be genuine, not perfunctory.".to_string()),
+                Rule::VagueAction => (
+                    5,
+                    "Can we make that more specific? What exactly will we do differently, and how will we know it's done?".to_string(),
+                ),
+                Rule::OwnerNotPerson => (5, "Who is the one person who will own this action?".to_string()),
+                Rule::DueDate => (5, "By when will this be done, realistically?".to_string()),
+                Rule::Priority => (5, "How urgent is this compared with the other actions?".to_string()),
+                Rule::Review => (5, "When will we check that these actions are done?".to_string()),
+                _ => (0, f.hint.clone()),
+            };
+            ReviewQuestion { step, rule: f.rule.id(), line: f.line, finding: f.message.clone(), question }
+        })
+        .collect();
+    questions.sort_by_key(|q| (q.step, q.line));
+    questions
+}
+
+/// One agenda step of the review meeting with its questions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewStep {
+    pub title: &'static str,
+    pub questions: Vec<ReviewQuestion>,
+}
+
+const STEP_TITLES: [&str; 6] = [
+    "Before the meeting: the write-up",
+    "1. Timeline",
+    "2. Root cause analysis",
+    "3. What went well",
+    "4. What went poorly",
+    "5. Action items",
+];
+
+/// The questions grouped by agenda step; steps without questions are left out.
+pub fn review_steps(pm: &PostMortem) -> Vec<ReviewStep> {
+    let questions = review_questions(pm);
+    STEP_TITLES
+        .iter()
+        .enumerate()
+        .map(|(step, title)| ReviewStep {
+            title,
+            questions: questions.iter().filter(|q| usize::from(q.step) == step).cloned().collect(),
+        })
+        .filter(|s| !s.questions.is_empty())
+        .collect()
+}
