@@ -122,13 +122,27 @@ pub fn sentences(text: &str) -> Vec<(usize, &str)> {
         let ends = match chars.get(j) {
             None => true,
             Some(&(_, next)) if next.is_whitespace() => {
-                let following = chars[j..].iter().map(|&(_, c)| c).find(|c| !c.is_whitespace());
+                let following = chars[j..]
+                    .iter()
+                    .map(|&(_, c)| c)
+                    .find(|c| !c.is_whitespace());
                 match following {
                     None => true,
                     Some(f) => {
                         let opens = f.is_uppercase()
                             || f.is_ascii_digit()
-                            || matches!(f, '"' | '\'' | '\u{201c}' | '\u{2018}' | '(' | '[' | '-' | '*' | '|' | '#');
+                            || matches!(
+                                f,
+                                '"' | '\''
+                                    | '\u{201c}'
+                                    | '\u{2018}'
+                                    | '('
+                                    | '['
+                                    | '-'
+                                    | '*'
+                                    | '|'
+                                    | '#'
+                            );
                         opens && !(c == '.' && abbreviation_before(&text[start..b]))
                     }
                 }
@@ -257,7 +271,9 @@ fn quote_spans(text: &str) -> Vec<(usize, usize)> {
                 if is_word_char(prev) && is_word_char(next) {
                     continue; // an apostrophe inside a word
                 }
-                let opens = (k == 0 || prev.is_whitespace() || "([{/\u{2014}\u{2013}-\"\u{201c}".contains(prev))
+                let opens = (k == 0
+                    || prev.is_whitespace()
+                    || "([{/\u{2014}\u{2013}-\"\u{201c}".contains(prev))
                     && is_word_char(next);
                 if single.is_none() && opens {
                     single = Some(b);
@@ -275,6 +291,7 @@ fn quote_spans(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// Words that take a contracted "is" rather than a possessive `'s`.
+#[rustfmt::skip]
 const CONTRACTED_IS: &[&str] = &[
     "it", "that", "there", "what", "who", "he", "she", "here", "where", "how", "this",
 ];
@@ -336,7 +353,14 @@ fn tokenize(text: &str) -> Vec<Tok> {
             end = byte(j + 1);
             j += 1;
         }
-        push_word(&mut toks, byte(first), end, &text[byte(first)..end], poss, quoted(byte(first)));
+        push_word(
+            &mut toks,
+            byte(first),
+            end,
+            &text[byte(first)..end],
+            poss,
+            quoted(byte(first)),
+        );
         k = j;
     }
     mark_initial(&mut toks);
@@ -401,7 +425,8 @@ fn push_word(toks: &mut Vec<Tok>, start: usize, end: usize, raw: &str, poss: boo
 fn is_numberish(w: &str) -> bool {
     !w.is_empty()
         && w.chars().any(|c| c.is_ascii_digit())
-        && w.chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | ','))
+        && w.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | ','))
 }
 
 fn mark_initial(toks: &mut [Tok]) {
@@ -434,8 +459,7 @@ fn lemma_in(w: &str, list: &[&str]) -> bool {
     list.contains(&w)
         || w.strip_suffix('s').is_some_and(|s| list.contains(&s))
         || w.strip_suffix("es").is_some_and(|s| list.contains(&s))
-        || w
-            .strip_suffix("ies")
+        || w.strip_suffix("ies")
             .is_some_and(|s| list.contains(&format!("{s}y").as_str()))
 }
 
@@ -444,84 +468,90 @@ fn lemma_in(w: &str, list: &[&str]) -> bool {
 // ---------------------------------------------------------------------------
 
 /// Nouns for people, roles and groups of people.
+#[rustfmt::skip]
 const PERSON_NOUNS: &[&str] = &[
     "engineer", "operator", "developer", "dev", "admin", "administrator", "sysadmin", "sre", "dba",
     "oncall", "on-call", "on-caller", "responder", "technician", "team", "staff", "person",
     "people", "employee", "member", "colleague", "contractor", "owner", "lead", "commander",
     "management", "reviewer", "approver", "author", "analyst", "architect", "programmer", "coder",
-    "tester", "intern", "hire", "newcomer", "newbie", "junior", "individual", "human",
-    "maintainer", "specialist", "consultant", "director", "executive", "leadership", "vp", "cto",
-    "ceo", "cio", "ciso", "supervisor", "rotation", "crew", "squad", "department", "ic", "dri",
-    "expert", "guy", "folk", "folks", "ops", "devops", "qa", "scribe", "facilitator",
-    "dispatcher", "trainee", "apprentice", "dbre", "sysop", "coworker", "co-worker", "teammate",
+    "tester", "intern", "hire", "newcomer", "newbie", "junior", "individual", "human", "maintainer",
+    "specialist", "consultant", "director", "executive", "leadership", "vp", "cto", "ceo", "cio",
+    "ciso", "supervisor", "rotation", "crew", "squad", "department", "ic", "dri", "expert", "guy",
+    "folk", "folks", "ops", "devops", "qa", "scribe", "facilitator", "dispatcher", "trainee",
+    "apprentice", "dbre", "sysop", "coworker", "co-worker", "teammate",
 ];
 
 /// Pronouns and indefinites that stand for a person.
+#[rustfmt::skip]
 const PERSON_PRONOUNS: &[&str] = &[
-    "he", "she", "him", "her", "someone", "somebody", "anyone", "anybody", "everyone",
-    "everybody", "nobody", "whoever", "i", "me", "you",
+    "he", "she", "him", "her", "someone", "somebody", "anyone", "anybody", "everyone", "everybody",
+    "nobody", "whoever", "i", "me", "you",
 ];
 
 /// Words before "manager" that make it a person rather than a program.
+#[rustfmt::skip]
 const PEOPLE_MANAGERS: &[&str] = &[
-    "release", "engineering", "product", "project", "incident", "program", "programme",
-    "delivery", "team", "line", "account", "operations", "ops", "duty", "change", "general",
-    "site", "the", "a", "an", "our", "their", "his", "her", "that", "this", "on-call", "shift",
+    "release", "engineering", "product", "project", "incident", "program", "programme", "delivery",
+    "team", "line", "account", "operations", "ops", "duty", "change", "general", "site", "the", "a",
+    "an", "our", "their", "his", "her", "that", "this", "on-call", "shift",
 ];
 
 /// Nouns for software, machines, artefacts and processes.
+#[rustfmt::skip]
 const SYSTEM_NOUNS: &[&str] = &[
     "tool", "tooling", "script", "job", "service", "check", "checker", "test", "suite", "system",
     "server", "host", "node", "cluster", "database", "db", "dashboard", "monitor", "monitoring",
     "alert", "alerting", "pipeline", "rollback", "rollout", "deploy", "deployment", "scheduler",
     "agent", "daemon", "client", "library", "lib", "api", "proxy", "cache", "queue", "worker",
     "balancer", "router", "switch", "link", "network", "disk", "backup", "replica", "primary",
-    "secondary", "controller", "probe", "validator", "parser", "compiler", "build", "ci",
-    "config", "configuration", "rule", "feature", "flag", "code", "function", "module",
-    "component", "plugin", "app", "application", "container", "pod", "instance", "vm", "machine",
-    "sensor", "request", "query", "command", "migration", "upgrade", "update", "patch", "release",
-    "version", "watchdog", "automation", "bot", "cron", "timer", "certificate", "firewall",
-    "gateway", "endpoint", "handler", "consumer", "producer", "broker", "partition", "shard",
-    "leader", "follower", "quota", "page", "pager", "notification", "email", "mechanism",
-    "safeguard", "guardrail", "logic", "algorithm", "heuristic", "framework", "platform",
-    "infrastructure", "storage", "index", "subsystem", "engine", "process", "runtime", "kernel",
-    "os", "fleet", "bug", "error", "failover", "election", "file", "table", "schema", "field",
-    "value", "input", "parameter", "setting", "default", "limit", "metric", "log", "graph",
-    "site", "website", "console", "ui", "interface", "cli", "sdk", "driver", "protocol",
-    "connection", "socket", "thread", "loop", "method", "retry", "timeout", "hook", "webhook",
-    "event", "stream", "topic", "bucket", "volume", "snapshot", "image", "template", "manifest",
-    "chart", "autoscaler", "provisioner", "provisioning", "testing", "validation", "verification",
-    "audit", "scanner", "linter", "healthcheck", "health-check", "lb", "dns", "cdn", "waf", "vpn",
-    "traffic", "payload", "package", "dependency", "repository", "repo", "branch", "commit", "task",
-    "batch", "cronjob", "replication", "restore", "export", "import", "sync", "ingestion",
-    "indexer", "crawler", "sidecar", "mesh", "alarm", "runbook", "playbook", "doc",
-    "documentation", "policy", "procedure", "checklist", "plan", "review", "pr", "change", "diff",
-    "hardware", "software", "firmware", "device", "datacenter", "region", "zone", "rack",
-    "backend", "frontend", "front-end", "load", "cpu", "memory", "ram", "gpu", "daemonset",
-    "kubelet", "status", "monitors", "detector", "classifier", "model", "filter", "limiter",
-    "throttle", "breaker", "circuit", "orchestration", "data", "dataset", "message", "mail",
-    "resolver", "registry", "vault", "key", "token", "secret", "credential", "account",
+    "secondary", "controller", "probe", "validator", "parser", "compiler", "build", "ci", "config",
+    "configuration", "rule", "feature", "flag", "code", "function", "module", "component", "plugin",
+    "app", "application", "container", "pod", "instance", "vm", "machine", "sensor", "request",
+    "query", "command", "migration", "upgrade", "update", "patch", "release", "version", "watchdog",
+    "automation", "bot", "cron", "timer", "certificate", "firewall", "gateway", "endpoint",
+    "handler", "consumer", "producer", "broker", "partition", "shard", "leader", "follower",
+    "quota", "page", "pager", "notification", "email", "mechanism", "safeguard", "guardrail",
+    "logic", "algorithm", "heuristic", "framework", "platform", "infrastructure", "storage",
+    "index", "subsystem", "engine", "process", "runtime", "kernel", "os", "fleet", "bug", "error",
+    "failover", "election", "file", "table", "schema", "field", "value", "input", "parameter",
+    "setting", "default", "limit", "metric", "log", "graph", "site", "website", "console", "ui",
+    "interface", "cli", "sdk", "driver", "protocol", "connection", "socket", "thread", "loop",
+    "method", "retry", "timeout", "hook", "webhook", "event", "stream", "topic", "bucket", "volume",
+    "snapshot", "image", "template", "manifest", "chart", "autoscaler", "provisioner",
+    "provisioning", "testing", "validation", "verification", "audit", "scanner", "linter",
+    "healthcheck", "health-check", "lb", "dns", "cdn", "waf", "vpn", "traffic", "payload",
+    "package", "dependency", "repository", "repo", "branch", "commit", "task", "batch", "cronjob",
+    "replication", "restore", "export", "import", "sync", "ingestion", "indexer", "crawler",
+    "sidecar", "mesh", "alarm", "runbook", "playbook", "doc", "documentation", "policy",
+    "procedure", "checklist", "plan", "review", "pr", "change", "diff", "hardware", "software",
+    "firmware", "device", "datacenter", "region", "zone", "rack", "backend", "frontend",
+    "front-end", "load", "cpu", "memory", "ram", "gpu", "daemonset", "kubelet", "status",
+    "monitors", "detector", "classifier", "model", "filter", "limiter", "throttle", "breaker",
+    "circuit", "orchestration", "data", "dataset", "message", "mail", "resolver", "registry",
+    "vault", "key", "token", "secret", "credential", "account",
 ];
 
 /// Product names that look like people's names when capitalised.
+#[rustfmt::skip]
 const TECH_NAMES: &[&str] = &[
     "aws", "gcp", "azure", "kinesis", "cloudwatch", "cognito", "lambda", "dynamodb", "postgres",
     "postgresql", "mysql", "redis", "kafka", "zookeeper", "consul", "vault", "nomad", "terraform",
     "kubernetes", "docker", "calico", "istio", "envoy", "nginx", "haproxy", "pacemaker", "corosync",
     "orchestrator", "vitess", "cassandra", "memcached", "mongodb", "mongo", "elasticsearch",
-    "opensearch", "clickhouse", "etcd", "prometheus", "grafana", "datadog", "pagerduty",
-    "opsgenie", "jenkins", "github", "gitlab", "bitbucket", "sentry", "cloudflare", "fastly",
-    "akamai", "linux", "windows", "ubuntu", "debian", "systemd", "autovacuum", "pgbouncer",
-    "patroni", "rabbitmq", "spark", "hadoop", "airflow", "celery", "sidekiq", "rails", "django",
-    "java", "python", "rust", "chrome", "firefox", "android", "slack", "jira", "confluence",
-    "okta", "heroku", "vercel", "netlify", "stripe", "twilio", "sendgrid", "snowflake",
-    "bigquery", "spanner", "firestore", "cosmos", "route", "bgp", "borg", "ansible", "puppet",
-    "chef", "salt", "helm", "argo", "flux", "spinnaker", "buildkite", "circleci", "travis",
-    "nagios", "zabbix", "splunk", "kibana", "logstash", "fluentd", "vector", "loki", "tempo",
-    "jaeger", "zipkin", "varnish", "squid", "traefik", "caddy", "apache", "tomcat", "node",
+    "opensearch", "clickhouse", "etcd", "prometheus", "grafana", "datadog", "pagerduty", "opsgenie",
+    "jenkins", "github", "gitlab", "bitbucket", "sentry", "cloudflare", "fastly", "akamai", "linux",
+    "windows", "ubuntu", "debian", "systemd", "autovacuum", "pgbouncer", "patroni", "rabbitmq",
+    "spark", "hadoop", "airflow", "celery", "sidekiq", "rails", "django", "java", "python", "rust",
+    "chrome", "firefox", "android", "slack", "jira", "confluence", "okta", "heroku", "vercel",
+    "netlify", "stripe", "twilio", "sendgrid", "snowflake", "bigquery", "spanner", "firestore",
+    "cosmos", "route", "bgp", "borg", "ansible", "puppet", "chef", "salt", "helm", "argo", "flux",
+    "spinnaker", "buildkite", "circleci", "travis", "nagios", "zabbix", "splunk", "kibana",
+    "logstash", "fluentd", "vector", "loki", "tempo", "jaeger", "zipkin", "varnish", "squid",
+    "traefik", "caddy", "apache", "tomcat", "node",
 ];
 
 /// Words that are capitalised without being names.
+#[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
     "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -539,21 +569,24 @@ enum Class {
     Unknown,
 }
 
+#[rustfmt::skip]
 const DETERMINERS: &[&str] = &[
     "the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my",
     "your", "one", "some", "every", "each", "any", "all", "both", "several", "many", "few",
-    "another", "either", "such", "same", "other", "whole", "entire", "two", "three", "four",
-    "five", "six", "seven", "eight", "nine", "ten",
+    "another", "either", "such", "same", "other", "whole", "entire", "two", "three", "four", "five",
+    "six", "seven", "eight", "nine", "ten",
 ];
 
+#[rustfmt::skip]
 const PREPOSITIONS: &[&str] = &[
-    "at", "on", "in", "of", "for", "with", "from", "by", "to", "during", "after", "before",
-    "under", "over", "into", "onto", "across", "behind", "about", "around", "between", "through",
-    "via", "within", "without", "against", "toward", "towards", "per", "near", "upon", "off",
-    "like", "unlike", "despite",
+    "at", "on", "in", "of", "for", "with", "from", "by", "to", "during", "after", "before", "under",
+    "over", "into", "onto", "across", "behind", "about", "around", "between", "through", "via",
+    "within", "without", "against", "toward", "towards", "per", "near", "upon", "off", "like",
+    "unlike", "despite",
 ];
 
 /// Words that start a new clause.
+#[rustfmt::skip]
 const CLAUSE_WORDS: &[&str] = &[
     "because", "so", "and", "but", "or", "while", "when", "whenever", "after", "before", "since",
     "although", "though", "as", "if", "once", "until", "unless", "where", "whereas", "then", "why",
@@ -561,29 +594,33 @@ const CLAUSE_WORDS: &[&str] = &[
 ];
 
 /// Auxiliaries and adverbs that can sit between a subject and its verb.
+#[rustfmt::skip]
 const BEFORE_VERB: &[&str] = &[
     "had", "has", "have", "was", "were", "is", "are", "been", "be", "did", "does", "do", "not",
-    "also", "still", "then", "once", "again", "never", "just", "even", "already", "only",
-    "will", "would", "could", "should", "might", "may", "must", "can", "shall", "later", "first",
+    "also", "still", "then", "once", "again", "never", "just", "even", "already", "only", "will",
+    "would", "could", "should", "might", "may", "must", "can", "shall", "later", "first",
     "ultimately", "finally", "instead", "always", "often", "sometimes", "too",
 ];
 
+#[rustfmt::skip]
 const MODALS: &[&str] = &[
     "must", "should", "shall", "will", "would", "can", "could", "may", "might", "need", "needs",
 ];
 
 /// Verbs that end a subject noun phrase.
+#[rustfmt::skip]
 const VERB_WORDS: &[&str] = &[
-    "ran", "made", "took", "knew", "saw", "wrote", "set", "put", "went", "got", "did", "had",
-    "was", "were", "is", "are", "has", "have", "thought", "chose", "gave", "left", "kept", "let",
-    "sent", "told", "began", "broke", "brought", "found", "held", "said", "spent", "stood",
-    "understood", "became", "came", "caught", "lost", "meant", "paid", "sat", "felt", "built",
-    "drove", "forgot", "will", "would", "should", "could", "can", "may", "might", "must", "shall",
-    "does", "do", "be", "been", "run", "runs", "makes", "takes", "knows", "needs", "wants",
-    "decided", "pushed", "typed",
+    "ran", "made", "took", "knew", "saw", "wrote", "set", "put", "went", "got", "did", "had", "was",
+    "were", "is", "are", "has", "have", "thought", "chose", "gave", "left", "kept", "let", "sent",
+    "told", "began", "broke", "brought", "found", "held", "said", "spent", "stood", "understood",
+    "became", "came", "caught", "lost", "meant", "paid", "sat", "felt", "built", "drove", "forgot",
+    "will", "would", "should", "could", "can", "may", "might", "must", "shall", "does", "do", "be",
+    "been", "run", "runs", "makes", "takes", "knows", "needs", "wants", "decided", "pushed",
+    "typed",
 ];
 
 /// Past-participle adjectives that do not end a noun phrase.
+#[rustfmt::skip]
 const ED_ADJECTIVES: &[&str] = &[
     "automated", "dedicated", "distributed", "managed", "hosted", "shared", "unattended",
     "scheduled", "related", "advanced", "experienced", "inexperienced", "authorized",
@@ -594,22 +631,36 @@ const ED_ADJECTIVES: &[&str] = &[
 ];
 
 /// -ing words that are usually nouns inside a noun phrase.
+#[rustfmt::skip]
 const GERUND_NOUNS: &[&str] = &[
     "monitoring", "routing", "logging", "alerting", "testing", "caching", "staging", "scheduling",
     "provisioning", "billing", "networking", "building", "paging", "streaming", "tracing",
     "indexing", "pricing", "shipping", "ticketing", "messaging", "hosting", "processing",
-    "computing", "rendering", "training", "onboarding", "warning", "setting", "morning",
-    "evening", "string", "booking", "listing", "mapping", "pooling", "sharding", "balancing",
-    "parsing", "peering", "polling", "queueing", "queuing", "serving", "storing", "tooling",
-    "tracking", "loading", "sampling", "engineering", "nothing", "something", "anything",
-    "everything", "ring", "thing", "during", "planning", "meeting", "opening", "outstanding",
+    "computing", "rendering", "training", "onboarding", "warning", "setting", "morning", "evening",
+    "string", "booking", "listing", "mapping", "pooling", "sharding", "balancing", "parsing",
+    "peering", "polling", "queueing", "queuing", "serving", "storing", "tooling", "tracking",
+    "loading", "sampling", "engineering", "nothing", "something", "anything", "everything", "ring",
+    "thing", "during", "planning", "meeting", "opening", "outstanding",
 ];
 
 fn is_clause_punct(w: &str) -> bool {
     matches!(
         w,
-        "," | ";" | ":" | "(" | ")" | "\u{2014}" | "\u{2013}" | "-" | "\"" | "\u{201c}" | "\u{201d}"
-            | "[" | "]" | "?" | "!" | "."
+        "," | ";"
+            | ":"
+            | "("
+            | ")"
+            | "\u{2014}"
+            | "\u{2013}"
+            | "-"
+            | "\""
+            | "\u{201c}"
+            | "\u{201d}"
+            | "["
+            | "]"
+            | "?"
+            | "!"
+            | "."
     )
 }
 
@@ -634,10 +685,31 @@ fn complementizer(toks: &[Tok], k: usize) -> bool {
             is_verb_like(p)
                 || matches!(
                     p.w.as_str(),
-                    "said" | "says" | "say" | "noted" | "believe" | "think" | "know" | "means"
-                        | "shows" | "showed" | "seems" | "clear" | "obvious" | "true" | "fact"
-                        | "argued" | "suggested" | "concluded" | "realized" | "realised"
-                        | "ensure" | "remind" | "reminded" | "sure" | "evident"
+                    "said"
+                        | "says"
+                        | "say"
+                        | "noted"
+                        | "believe"
+                        | "think"
+                        | "know"
+                        | "means"
+                        | "shows"
+                        | "showed"
+                        | "seems"
+                        | "clear"
+                        | "obvious"
+                        | "true"
+                        | "fact"
+                        | "argued"
+                        | "suggested"
+                        | "concluded"
+                        | "realized"
+                        | "realised"
+                        | "ensure"
+                        | "remind"
+                        | "reminded"
+                        | "sure"
+                        | "evident"
                 )
         }
     }
@@ -648,7 +720,10 @@ fn is_boundary(toks: &[Tok], k: usize) -> bool {
     if !t.word {
         if t.w == ":" {
             // a time such as 14:05 is not a boundary
-            let digits = |j: Option<usize>| j.and_then(|j| toks.get(j)).is_some_and(|t| is_numberish(&t.w));
+            let digits = |j: Option<usize>| {
+                j.and_then(|j| toks.get(j))
+                    .is_some_and(|t| is_numberish(&t.w))
+            };
             return !(digits(k.checked_sub(1)) && digits(Some(k + 1)));
         }
         return is_clause_punct(&t.w);
@@ -669,8 +744,12 @@ fn name_like(toks: &[Tok], i: usize) -> bool {
     // At the start of a sentence every word is capitalised: only a word
     // followed by a surname, a verb or an adverb reads as a name, and plural
     // nouns ("Alerts", "Retries") do not.
-    let plural = w.ends_with('s') && !["ss", "us", "is", "as", "os"].iter().any(|e| w.ends_with(e));
-    if plural || DETERMINERS.contains(&w) || PREPOSITIONS.contains(&w) || CLAUSE_WORDS.contains(&w) {
+    let plural = w.ends_with('s')
+        && !["ss", "us", "is", "as", "os"]
+            .iter()
+            .any(|e| w.ends_with(e));
+    if plural || DETERMINERS.contains(&w) || PREPOSITIONS.contains(&w) || CLAUSE_WORDS.contains(&w)
+    {
         return false;
     }
     match toks.get(i + 1) {
@@ -680,7 +759,10 @@ fn name_like(toks: &[Tok], i: usize) -> bool {
                 || is_verb_like(n)
                 || BEFORE_VERB.contains(&n.w.as_str())
                 || (n.w.ends_with("ly") && n.w.len() > 4)
-                || matches!(n.w.as_str(), "failed" | "forgot" | "ignored" | "should" | "never")
+                || matches!(
+                    n.w.as_str(),
+                    "failed" | "forgot" | "ignored" | "should" | "never"
+                )
         }
         Some(n) => n.w == ",",
         None => false,
@@ -704,9 +786,14 @@ fn class_of(toks: &[Tok], i: usize) -> Class {
     }
     if matches!(w, "they" | "them" | "their") {
         let people_before = (0..i).any(|k| {
-            !matches!(toks[k].w.as_str(), "they" | "them" | "their") && class_of(toks, k) == Class::Person
+            !matches!(toks[k].w.as_str(), "they" | "them" | "their")
+                && class_of(toks, k) == Class::Person
         });
-        return if people_before { Class::Person } else { Class::Unknown };
+        return if people_before {
+            Class::Person
+        } else {
+            Class::Unknown
+        };
     }
     if lemma_in(w, &["manager"]) {
         let prev = word_before(toks, i, 1);
@@ -716,7 +803,8 @@ fn class_of(toks: &[Tok], i: usize) -> Class {
             Class::System
         };
     }
-    if lemma_in(w, &["operator"]) && TECH_NAMES.contains(&word_before(toks, i, 1)) {
+    // "the Kubernetes operator" is software; "the Kafka operator" a person.
+    if lemma_in(w, &["operator"]) && matches!(word_before(toks, i, 1), "kubernetes" | "k8s") {
         return Class::System;
     }
     if lemma_in(w, PERSON_NOUNS) {
@@ -819,7 +907,11 @@ fn subject_at(toks: &[Tok], v: usize, depth: u8) -> Class {
         return Class::Person;
     }
     if p.word && (p.w == "which" || (p.w == "that" && !complementizer(toks, e - 1))) {
-        return if e >= 2 { class_of(toks, e - 2) } else { Class::Unknown };
+        return if e >= 2 {
+            class_of(toks, e - 2)
+        } else {
+            Class::Unknown
+        };
     }
     let mut s = e;
     while s > 0 && !is_boundary(toks, s - 1) {
@@ -832,7 +924,8 @@ fn subject_at(toks: &[Tok], v: usize, depth: u8) -> Class {
             // nothing": an empty clause shares the previous one's subject.
             let shares = s > 0
                 && s == e
-                && (toks[s - 1].w == "," || matches!(toks[s - 1].w.as_str(), "and" | "or" | "but" | "then"));
+                && (toks[s - 1].w == ","
+                    || matches!(toks[s - 1].w.as_str(), "and" | "or" | "but" | "then"));
             if shares && depth < 3 {
                 subject_at(toks, s - 1, depth + 1)
             } else {
@@ -862,11 +955,13 @@ fn person_after(toks: &[Tok], from: usize, max: usize) -> Option<usize> {
 // Blame
 // ---------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const HUMAN_ERROR_HEADS: &[&str] = &[
     "human", "operator", "engineer", "engineering", "user", "pilot", "personnel", "staff",
     "developer", "individual", "admin", "administrator", "people",
 ];
 
+#[rustfmt::skip]
 const CARELESS_WORDS: &[&str] = &[
     "careless", "carelessly", "carelessness", "sloppy", "sloppily", "sloppiness", "negligent",
     "negligently", "negligence", "inexperienced", "inexperience", "incompetent", "incompetence",
@@ -876,11 +971,13 @@ const CARELESS_WORDS: &[&str] = &[
 ];
 
 /// What a person can lack: "lack of attention", "lacked the experience".
+#[rustfmt::skip]
 const LACKS: &[&str] = &[
-    "attention", "care", "diligence", "experience", "competence", "judgement", "judgment",
-    "rigor", "rigour", "focus", "skill", "skills", "professionalism", "discipline",
+    "attention", "care", "diligence", "experience", "competence", "judgement", "judgment", "rigor",
+    "rigour", "focus", "skill", "skills", "professionalism", "discipline",
 ];
 
+#[rustfmt::skip]
 const FAULT_NOUNS: &[&str] = &[
     "mistake", "mistakes", "error", "errors", "fault", "faults", "carelessness", "negligence",
     "oversight", "oversights", "failure", "failures", "blunder", "blunders", "slip", "slip-up",
@@ -888,27 +985,31 @@ const FAULT_NOUNS: &[&str] = &[
     "misjudgment", "misjudgement", "lapse",
 ];
 
+#[rustfmt::skip]
 const INCIDENT_NOUNS: &[&str] = &[
     "outage", "incident", "failure", "loss", "downtime", "breach", "deletion", "crash", "mistake",
     "error", "problem", "disruption", "damage", "this", "it", "that", "degradation", "losses",
     "outages", "incidents",
 ];
 
+#[rustfmt::skip]
 const PROCESS_NOUNS: &[&str] = &[
     "runbook", "runbooks", "checklist", "checklists", "procedure", "procedures", "process",
     "policy", "policies", "playbook", "playbooks", "guideline", "guidelines", "protocol",
     "instructions", "sop", "sops", "window", "approval", "approvals",
 ];
 
+#[rustfmt::skip]
 const JUDGEMENTS: &[&str] = &[
     "unacceptable", "inexcusable", "unforgivable", "shameful", "disgraceful", "embarrassing",
 ];
 
 /// Words that reject or quote a blame phrase when they come shortly before it.
+#[rustfmt::skip]
 const REJECTING: &[&str] = &[
-    "calling", "call", "called", "term", "phrase", "word", "words", "label", "labels", "labelled",
-    "labeled", "framing", "frame", "reject", "rejected", "rejects", "rejecting", "avoid",
-    "avoided", "avoids", "avoiding", "removed", "so-called", "dismiss", "dismissed",
+    "term", "phrase", "word", "words", "label", "labels", "labelled",
+    "labeled", "framing", "frame", "reject", "rejected", "rejects", "rejecting", "avoid", "avoided",
+    "avoids", "avoiding", "removed", "so-called", "dismiss", "dismissed",
 ];
 
 /// Whether the words shortly before `i` (in the same clause) reject what
@@ -921,7 +1022,10 @@ fn negated(toks: &[Tok], i: usize) -> bool {
         k -= 1;
         let t = &toks[k];
         if !t.word {
-            if is_clause_punct(&t.w) && !t.quoted && !matches!(t.w.as_str(), "\"" | "\u{201c}" | "\u{201d}") {
+            if is_clause_punct(&t.w)
+                && !t.quoted
+                && !matches!(t.w.as_str(), "\"" | "\u{201c}" | "\u{201d}")
+            {
                 break;
             }
             continue;
@@ -933,6 +1037,15 @@ fn negated(toks: &[Tok], i: usize) -> bool {
             "never" | "no" | "nobody" | "none" | "neither" | "nor" | "without" | "hardly" => true,
             "rather" => word(toks, k + 1) == "than",
             "instead" => word(toks, k + 1) == "of",
+            // "calling this human error", not "the SRE on call"
+            "call" | "calling" | "called" => {
+                matches!(
+                    word(toks, k + 1),
+                    "this" | "it" | "that" | "these" | "those" | "them"
+                ) || toks
+                    .get(k + 1)
+                    .is_some_and(|t| t.quoted || matches!(t.w.as_str(), "'" | "\"" | "\u{201c}"))
+            }
             _ => REJECTING.contains(&w),
         };
         if rejects {
@@ -961,7 +1074,11 @@ fn recent(toks: &[Tok], i: usize, n: usize, words: &[&str]) -> bool {
     }
     // "Had the on-call engineer been paying attention, ...": a sentence
     // opening with "Had" is counterfactual.
-    words.contains(&"had") && toks.iter().find(|t| t.word).is_some_and(|t| t.w == "had" && t.title)
+    words.contains(&"had")
+        && toks
+            .iter()
+            .find(|t| t.word)
+            .is_some_and(|t| t.w == "had" && t.title)
 }
 
 /// Whether a process noun (runbook, checklist, policy...) follows within `n`
@@ -1000,19 +1117,29 @@ impl Hits<'_> {
 /// said of a system ("the health check failed to detect") is not blame.
 pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
     let toks = tokenize(sentence);
-    let mut hits = Hits { toks: &toks, found: Vec::new() };
+    let mut hits = Hits {
+        toks: &toks,
+        found: Vec::new(),
+    };
     for i in 0..toks.len() {
         if toks[i].word && !toks[i].quoted {
             blame_at(&toks, i, &mut hits);
         }
     }
     for phrase in &lexicon.extra_blame_phrases {
-        let words: Vec<String> = tokenize(phrase).into_iter().filter(|t| t.word).map(|t| t.w).collect();
+        let words: Vec<String> = tokenize(phrase)
+            .into_iter()
+            .filter(|t| t.word)
+            .map(|t| t.w)
+            .collect();
         if words.is_empty() {
             continue;
         }
         for i in 0..toks.len() {
-            let matched = words.iter().enumerate().all(|(d, w)| word(&toks, i + d) == w.as_str());
+            let matched = words
+                .iter()
+                .enumerate()
+                .all(|(d, w)| word(&toks, i + d) == w.as_str());
             if matched {
                 hits.add(i, i + words.len() - 1, BlameKind::Extra, true);
             }
@@ -1024,7 +1151,12 @@ pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
         .min_by_key(|&(a, b, _)| (toks[a].start, toks[b].end))
         .map(|(a, b, kind)| {
             let (start, end) = (toks[a].start, toks[b].end);
-            BlameHit { start, end, phrase: sentence[start..end].to_string(), kind }
+            BlameHit {
+                start,
+                end,
+                phrase: sentence[start..end].to_string(),
+                kind,
+            }
         })
 }
 
@@ -1037,7 +1169,8 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     let is_word = |k: usize| toks.get(k).is_some_and(|t| t.word);
 
     // "human error", "operator error" as a cause.
-    if HUMAN_ERROR_HEADS.contains(&w) && matches!(next, "error" | "errors" | "mistake" | "mistakes") {
+    if HUMAN_ERROR_HEADS.contains(&w) && matches!(next, "error" | "errors" | "mistake" | "mistakes")
+    {
         hits.add(i, i + 1, HumanError, true);
     }
 
@@ -1076,8 +1209,10 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     {
         hits.add(i, i + 2, PersonFailed, false);
     }
-    if matches!(w, "carefully" | "careful" | "closely" | "thoroughly" | "attentively")
-        && next == "enough"
+    if matches!(
+        w,
+        "carefully" | "careful" | "closely" | "thoroughly" | "attentively"
+    ) && next == "enough"
         && recent(toks, i, 8, &["not", "never"])
     {
         hits.add(i, i + 1, Carelessness, false);
@@ -1095,7 +1230,10 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         }
     }
     if w == "more"
-        && matches!(next, "careful" | "attentive" | "diligent" | "cautious" | "thorough" | "vigilant")
+        && matches!(
+            next,
+            "careful" | "attentive" | "diligent" | "cautious" | "thorough" | "vigilant"
+        )
         && matches!(prev, "been" | "be")
         && !matches!(subject(toks, i - 1), Class::System | Class::Collective)
     {
@@ -1110,7 +1248,12 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     }
 
     // Fault located in a person: "the engineer's mistake", "his error".
-    let possessor = (toks[i].poss && class_of(toks, i) == Class::Person && !matches!(w, "nobody" | "anyone" | "anybody" | "everyone" | "everybody"))
+    let possessor = (toks[i].poss
+        && class_of(toks, i) == Class::Person
+        && !matches!(
+            w,
+            "nobody" | "anyone" | "anybody" | "everyone" | "everybody"
+        ))
         || matches!(w, "his" | "her")
         || (w == "their" && class_of(toks, i) == Class::Person);
     if possessor {
@@ -1121,7 +1264,11 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
             let noun = toks[j].w.as_str();
             if FAULT_NOUNS.contains(&noun) {
                 if matches!(noun, "failure" | "failures") && word(toks, j + 1) == "to" {
-                    let kind = if word(toks, j + 2) == "follow" { IgnoredProcess } else { PersonFailed };
+                    let kind = if word(toks, j + 2) == "follow" {
+                        IgnoredProcess
+                    } else {
+                        PersonFailed
+                    };
                     hits.add(i, j + 1, kind, true);
                 } else if !matches!(noun, "failure" | "failures") {
                     hits.add(i, j, Fault, true);
@@ -1146,35 +1293,60 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
             .take_while(|(_, t)| t.word || !is_clause_punct(&t.w))
             .any(|(k, t)| t.w == "by" && person_after(toks, k + 1, 3).is_some());
         if follows || by_person {
-            let kind = if word(toks, i + 2) == "follow" { IgnoredProcess } else { PersonFailed };
+            let kind = if word(toks, i + 2) == "follow" {
+                IgnoredProcess
+            } else {
+                PersonFailed
+            };
             hits.add(i, i + 2, kind, true);
         }
     }
     // "made a mistake", "made a bad call".
     if matches!(w, "made" | "make" | "makes" | "making") {
         let mut j = i + 1;
-        if matches!(word(toks, j), "a" | "an" | "the" | "another" | "several" | "some" | "one") {
+        if matches!(
+            word(toks, j),
+            "a" | "an" | "the" | "another" | "several" | "some" | "one"
+        ) {
             j += 1;
         }
         let adjective = word(toks, j);
         let judged = matches!(
             adjective,
-            "bad" | "poor" | "wrong" | "terrible" | "careless" | "reckless" | "questionable" | "sloppy" | "stupid" | "silly"
+            "bad"
+                | "poor"
+                | "wrong"
+                | "terrible"
+                | "careless"
+                | "reckless"
+                | "questionable"
+                | "sloppy"
+                | "stupid"
+                | "silly"
         );
         if judged {
             j += 1;
         }
         let noun = word(toks, j);
-        let fault = matches!(noun, "mistake" | "mistakes" | "error" | "errors" | "blunder" | "blunders")
-            || (judged && matches!(noun, "call" | "decision" | "choice" | "judgement" | "judgment"));
+        let fault = matches!(
+            noun,
+            "mistake" | "mistakes" | "error" | "errors" | "blunder" | "blunders"
+        ) || (judged
+            && matches!(
+                noun,
+                "call" | "decision" | "choice" | "judgement" | "judgment"
+            ));
         if fault && subject(toks, i) == Class::Person {
             hits.add(i, j, Fault, false);
         }
     }
     // "that engineer is responsible for the outage".
     if w == "responsible" && next == "for" {
-        let copula = (1..=2).map(|d| word_before(toks, i, d)).position(|x| matches!(x, "is" | "was" | "are" | "were" | "be" | "been"));
-        let about_incident = (i + 2..(i + 7).min(toks.len())).any(|k| INCIDENT_NOUNS.contains(&word(toks, k)));
+        let copula = (1..=2)
+            .map(|d| word_before(toks, i, d))
+            .position(|x| matches!(x, "is" | "was" | "are" | "were" | "be" | "been"));
+        let about_incident =
+            (i + 2..(i + 7).min(toks.len())).any(|k| INCIDENT_NOUNS.contains(&word(toks, k)));
         if let Some(d) = copula {
             let c = i - d - 1;
             if about_incident && subject(toks, c) == Class::Person {
@@ -1184,12 +1356,28 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     }
     // "blame lies with", "is to blame", "at fault".
     if w == "blame" {
-        if matches!(next, "lies" | "lay" | "rests" | "rested" | "falls" | "fell" | "sits" | "belongs" | "goes" | "went" | "is" | "was")
-            && matches!(word(toks, i + 2), "with" | "on" | "to")
+        if matches!(
+            next,
+            "lies"
+                | "lay"
+                | "rests"
+                | "rested"
+                | "falls"
+                | "fell"
+                | "sits"
+                | "belongs"
+                | "goes"
+                | "went"
+                | "is"
+                | "was"
+        ) && matches!(word(toks, i + 2), "with" | "on" | "to")
         {
             hits.add(i, i + 2, Fault, true);
         }
-        if prev == "to" && matches!(word_before(toks, i, 2), "is" | "are" | "was" | "were") && i >= 2 {
+        if prev == "to"
+            && matches!(word_before(toks, i, 2), "is" | "are" | "was" | "were")
+            && i >= 2
+        {
             let c = subject(toks, i - 2);
             if !matches!(c, Class::System | Class::Collective) {
                 hits.add(i - 2, i, Fault, true);
@@ -1210,16 +1398,24 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         hits.add(i, i, Fault, true);
     }
     // Punishment as the fix.
-    if w == "performance" && (next == "plan" || (next == "improvement" && word(toks, i + 2) == "plan")) {
+    if w == "performance"
+        && (next == "plan" || (next == "improvement" && word(toks, i + 2) == "plan"))
+    {
         hits.add(i, if next == "plan" { i + 1 } else { i + 2 }, Fault, false);
     }
-    if matches!(w, "disciplinary" | "disciplined" | "reprimand" | "reprimanded") {
+    if matches!(
+        w,
+        "disciplinary" | "disciplined" | "reprimand" | "reprimanded"
+    ) {
         hits.add(i, i, Fault, false);
     }
     if w == "written" && next == "warning" {
         hits.add(i, i + 1, Fault, false);
     }
-    if matches!(w, "taken" | "take" | "took" | "taking") && next == "action" && matches!(word(toks, i + 2), "with" | "against") {
+    if matches!(w, "taken" | "take" | "took" | "taking")
+        && next == "action"
+        && matches!(word(toks, i + 2), "with" | "against")
+    {
         hits.add(i, i + 2, Fault, false);
     }
     if matches!(w, "retrain" | "re-train" | "punish" | "re-educate") {
@@ -1232,8 +1428,12 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     }
     // Insinuation: "decided, for reasons we do not understand, to ...".
     if w == "for" && next == "reasons" && mentions_person(toks) {
-        let puzzled = (i + 2..(i + 9).min(toks.len()))
-            .any(|k| matches!(word(toks, k), "understand" | "know" | "explain" | "comprehend"));
+        let puzzled = (i + 2..(i + 9).min(toks.len())).any(|k| {
+            matches!(
+                word(toks, k),
+                "understand" | "know" | "explain" | "comprehend"
+            )
+        });
         if puzzled {
             hits.add(i, i + 1, Fault, false);
         }
@@ -1243,7 +1443,16 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         && next == "of"
         && matches!(
             word(toks, i + 2),
-            "watching" | "monitoring" | "paying" | "doing" | "checking" | "working" | "looking" | "responding" | "reading" | "focusing"
+            "watching"
+                | "monitoring"
+                | "paying"
+                | "doing"
+                | "checking"
+                | "working"
+                | "looking"
+                | "responding"
+                | "reading"
+                | "focusing"
         )
         && subject(toks, i) == Class::Person
     {
@@ -1251,13 +1460,22 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     }
 
     // A person "failed to", "did not bother", "did nothing".
-    if matches!(w, "failed" | "fail" | "fails" | "failing") && next == "to" && subject(toks, i) == Class::Person {
-        let kind = if word(toks, i + 2) == "follow" { IgnoredProcess } else { PersonFailed };
+    if matches!(w, "failed" | "fail" | "fails" | "failing")
+        && next == "to"
+        && subject(toks, i) == Class::Person
+    {
+        let kind = if word(toks, i + 2) == "follow" {
+            IgnoredProcess
+        } else {
+            PersonFailed
+        };
         let end = if is_word(i + 2) { i + 2 } else { i + 1 };
         hits.add(i, end, kind, false);
     }
     if matches!(w, "bother" | "bothered" | "bothering") && (next == "to" || prev == "not") {
-        let start = if prev == "not" && matches!(word_before(toks, i, 2), "did" | "do" | "does" | "could") {
+        let start = if prev == "not"
+            && matches!(word_before(toks, i, 2), "did" | "do" | "does" | "could")
+        {
             i - 2
         } else if prev == "not" {
             i - 1
@@ -1266,7 +1484,10 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         };
         hits.add(start, i, PersonFailed, false);
     }
-    if matches!(w, "neglected" | "neglect" | "neglects") && next == "to" && subject(toks, i) == Class::Person {
+    if matches!(w, "neglected" | "neglect" | "neglects")
+        && next == "to"
+        && subject(toks, i) == Class::Person
+    {
         hits.add(i, i + 1, PersonFailed, false);
     }
     if w == "did" && next == "nothing" && subject(toks, i) == Class::Person {
@@ -1274,7 +1495,11 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     }
 
     // A person forgot or overlooked.
-    if matches!(w, "forgot" | "forget" | "forgets" | "forgotten" | "forgetting") && subject(toks, i) == Class::Person {
+    if matches!(
+        w,
+        "forgot" | "forget" | "forgets" | "forgotten" | "forgetting"
+    ) && subject(toks, i) == Class::Person
+    {
         hits.add(i, if next == "to" { i + 1 } else { i }, Forgot, false);
     }
     if w == "overlooked" {
@@ -1292,7 +1517,8 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
     if matches!(w, "ignored" | "ignoring" | "ignores" | "ignore") {
         let c = subject(toks, i);
         if c == Class::Person
-            || (!matches!(c, Class::System | Class::Collective) && process_noun_within(toks, i + 1, 4))
+            || (!matches!(c, Class::System | Class::Collective)
+                && process_noun_within(toks, i + 1, 4))
         {
             hits.add(i, i, IgnoredProcess, false);
         }
@@ -1302,15 +1528,21 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         && process_noun_within(toks, i + 1, 5)
         && !matches!(subject(toks, i), Class::System | Class::Collective)
     {
-        let start = if prev == "not" && matches!(word_before(toks, i, 2), "did" | "do" | "does" | "was" | "were") {
+        let start = if prev == "not"
+            && matches!(
+                word_before(toks, i, 2),
+                "did" | "do" | "does" | "was" | "were"
+            ) {
             i - 2
         } else {
             i - 1
         };
         hits.add(start, i, IgnoredProcess, false);
     }
-    if matches!(w, "skipped" | "skipping" | "bypassed" | "bypassing" | "circumvented")
-        && process_noun_within(toks, i + 1, 4)
+    if matches!(
+        w,
+        "skipped" | "skipping" | "bypassed" | "bypassing" | "circumvented"
+    ) && process_noun_within(toks, i + 1, 4)
         && subject(toks, i) == Class::Person
     {
         hits.add(i, i, IgnoredProcess, false);
@@ -1322,15 +1554,17 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
 // ---------------------------------------------------------------------------
 
 /// Verbs of failure a named subject can take.
+#[rustfmt::skip]
 const FAILING_VERBS: &[&str] = &[
-    "forgot", "forget", "forgets", "failed", "fails", "neglected", "ignored", "ignores",
-    "ignoring", "overlooked", "missed", "broke", "breaks", "caused", "causes", "botched",
-    "messed", "screwed", "skipped", "bypassed", "mistyped", "fat-fingered", "carelessly",
-    "mistakenly", "accidentally", "wrongly", "crashed", "deleted", "dropped", "corrupted",
-    "wiped", "misconfigured", "introduced", "triggered", "blundered",
+    "forgot", "forget", "forgets", "failed", "fails", "neglected", "ignored", "ignores", "ignoring",
+    "overlooked", "missed", "broke", "breaks", "caused", "causes", "botched", "messed", "screwed",
+    "skipped", "bypassed", "mistyped", "fat-fingered", "carelessly", "mistakenly", "accidentally",
+    "wrongly", "crashed", "deleted", "dropped", "corrupted", "wiped", "misconfigured", "introduced",
+    "triggered", "blundered",
 ];
 
 /// After "did not": what a person failed to do.
+#[rustfmt::skip]
 const NEGLECTED_ACTS: &[&str] = &[
     "follow", "check", "test", "verify", "read", "notice", "bother", "escalate", "tell", "run",
     "update", "wait", "review", "confirm", "double-check", "look", "ask", "warn", "respond",
@@ -1340,14 +1574,21 @@ const NEGLECTED_ACTS: &[&str] = &[
 /// to...", "Dave's change broke...", "the outage was caused by Sam"), and
 /// where the name is.
 pub fn names_as_failing(sentence: &str, name: &str) -> Option<(usize, usize)> {
-    let name_words: Vec<String> = tokenize(name).into_iter().filter(|t| t.word).map(|t| t.w).collect();
+    let name_words: Vec<String> = tokenize(name)
+        .into_iter()
+        .filter(|t| t.word)
+        .map(|t| t.w)
+        .collect();
     if name_words.is_empty() {
         return None;
     }
     let toks = tokenize(sentence);
     let m = name_words.len();
     for i in 0..toks.len() {
-        let matched = (0..m).all(|d| toks.get(i + d).is_some_and(|t| t.word && !t.quoted && t.w == name_words[d]));
+        let matched = (0..m).all(|d| {
+            toks.get(i + d)
+                .is_some_and(|t| t.word && !t.quoted && t.w == name_words[d])
+        });
         if !matched || negated(&toks, i) {
             continue;
         }
@@ -1360,7 +1601,12 @@ pub fn names_as_failing(sentence: &str, name: &str) -> Option<(usize, usize)> {
                 .skip(last + 1)
                 .take_while(|t| t.word)
                 .take(5)
-                .any(|t| FAULT_NOUNS.contains(&t.w.as_str()) || FAILING_VERBS.contains(&t.w.as_str()) || CARELESS_WORDS.contains(&t.w.as_str()) || matches!(t.w.as_str(), "took" | "brought" | "broken"));
+                .any(|t| {
+                    FAULT_NOUNS.contains(&t.w.as_str())
+                        || FAILING_VERBS.contains(&t.w.as_str())
+                        || CARELESS_WORDS.contains(&t.w.as_str())
+                        || matches!(t.w.as_str(), "took" | "brought" | "broken")
+                });
             if fails {
                 return Some(span);
             }
@@ -1368,26 +1614,50 @@ pub fn names_as_failing(sentence: &str, name: &str) -> Option<(usize, usize)> {
         }
         // The name as subject: skip a surname and adverbs.
         let mut j = last + 1;
-        while toks.get(j).is_some_and(|t| t.word && (t.title || (t.w.ends_with("ly") && !FAILING_VERBS.contains(&t.w.as_str())) || matches!(t.w.as_str(), "also" | "then" | "once" | "again" | "just" | "had" | "has" | "have"))) {
+        while toks.get(j).is_some_and(|t| {
+            t.word
+                && (t.title
+                    || (t.w.ends_with("ly") && !FAILING_VERBS.contains(&t.w.as_str()))
+                    || matches!(
+                        t.w.as_str(),
+                        "also" | "then" | "once" | "again" | "just" | "had" | "has" | "have"
+                    ))
+        }) {
             j += 1;
         }
         if toks.get(j).is_some_and(|t| t.w == ",") {
             // "Dave, once again ignoring the checklist, ..."
             j += 1;
-            while toks.get(j).is_some_and(|t| t.word && matches!(t.w.as_str(), "once" | "again" | "also" | "then" | "who" | "having")) {
+            while toks.get(j).is_some_and(|t| {
+                t.word
+                    && matches!(
+                        t.w.as_str(),
+                        "once" | "again" | "also" | "then" | "who" | "having"
+                    )
+            }) {
                 j += 1;
             }
         }
         let v = word(&toks, j);
-        let as_subject = i == 0 || is_boundary(&toks, i - 1) || toks[i].initial || DETERMINERS.contains(&word(&toks, i - 1));
+        let as_subject = i == 0
+            || is_boundary(&toks, i - 1)
+            || toks[i].initial
+            || DETERMINERS.contains(&word(&toks, i - 1));
         let failing = FAILING_VERBS.contains(&v)
             || CARELESS_WORDS.contains(&v)
-            || (matches!(v, "did" | "does" | "do" | "was" | "is") && word(&toks, j + 1) == "not" && NEGLECTED_ACTS.contains(&word(&toks, j + 2)))
+            || (matches!(v, "did" | "does" | "do" | "was" | "is")
+                && word(&toks, j + 1) == "not"
+                && NEGLECTED_ACTS.contains(&word(&toks, j + 2)))
             || (matches!(v, "did" | "do" | "does") && word(&toks, j + 1) == "nothing")
             || (v == "should" && matches!(word(&toks, j + 1), "have" | "not" | "never"))
-            || (matches!(v, "made" | "makes") && matches!(word(&toks, j + 2), "mistake" | "error" | "blunder"))
+            || (matches!(v, "made" | "makes")
+                && matches!(word(&toks, j + 2), "mistake" | "error" | "blunder"))
             || (matches!(v, "took" | "brought") && word(&toks, j + 1) == "down")
-            || (matches!(v, "was" | "is") && matches!(word(&toks, j + 1), "responsible" | "careless" | "negligent" | "sloppy" | "to"));
+            || (matches!(v, "was" | "is")
+                && matches!(
+                    word(&toks, j + 1),
+                    "responsible" | "careless" | "negligent" | "sloppy" | "to"
+                ));
         if failing && as_subject {
             return Some(span);
         }
@@ -1398,8 +1668,11 @@ pub fn names_as_failing(sentence: &str, name: &str) -> Option<(usize, usize)> {
         }
         let p1 = word_before(&toks, b, 1);
         let p2 = word_before(&toks, b, 2);
-        let agent = (p1 == "by" && matches!(p2, "caused" | "triggered" | "broken" | "started" | "made" | "introduced"))
-            || (p1 == "by" && FAULT_NOUNS.contains(&p2))
+        let agent = (p1 == "by"
+            && (matches!(
+                p2,
+                "caused" | "triggered" | "broken" | "started" | "made" | "introduced"
+            ) || FAULT_NOUNS.contains(&p2)))
             || (p1 == "of" && matches!(p2, "because" | "fault"))
             || (p1 == "to" && p2 == "due")
             || (p1 == "on" && matches!(p2, "blamed" | "is" | "was"))
@@ -1430,6 +1703,7 @@ fn name_end(sentence: &str, t: &Tok) -> usize {
 // ---------------------------------------------------------------------------
 
 /// Verbs that say a direction, not a result.
+#[rustfmt::skip]
 const VAGUE_VERBS: &[&str] = &[
     "improve", "enhance", "harden", "strengthen", "optimize", "optimise", "ensure", "make sure",
     "revisit", "rethink", "reconsider", "review", "consider", "evaluate", "assess", "address",
@@ -1437,15 +1711,16 @@ const VAGUE_VERBS: &[&str] = &[
     "teach", "coach", "remind", "encourage", "modernize", "modernise", "streamline", "refine",
     "bolster", "boost", "mature", "formalize", "formalise", "socialize", "socialise", "align",
     "rework", "tackle", "clean up", "tidy up", "stabilize", "stabilise", "speed up", "simplify",
-    "standardize", "standardise", "communicate", "coordinate", "collaborate", "prepare",
-    "support", "manage", "monitor", "reduce", "increase", "minimize", "minimise", "maximize",
-    "maximise", "decouple", "restrict", "limit", "mitigate", "resolve", "deal with", "handle",
-    "follow up", "step up", "beef up", "shore up", "tighten", "tighten up", "raise awareness",
-    "promote", "foster", "embrace", "continue", "expand", "grow", "scale", "level up",
-    "reinforce", "look at", "discuss", "think about", "keep an eye on", "focus on",
+    "standardize", "standardise", "communicate", "coordinate", "collaborate", "prepare", "support",
+    "manage", "monitor", "reduce", "increase", "minimize", "minimise", "maximize", "maximise",
+    "decouple", "restrict", "limit", "mitigate", "resolve", "deal with", "handle", "follow up",
+    "step up", "beef up", "shore up", "tighten", "tighten up", "raise awareness", "promote",
+    "foster", "embrace", "continue", "expand", "grow", "scale", "level up", "reinforce", "look at",
+    "discuss", "audit", "think about", "keep an eye on", "focus on",
 ];
 
 /// Verbs that open an investigation.
+#[rustfmt::skip]
 const INVESTIGATE_VERBS: &[&str] = &[
     "investigate", "look into", "explore", "research", "study", "dig into", "examine", "analyse",
     "analyze", "figure out", "understand", "determine", "root-cause", "triage", "find out",
@@ -1453,6 +1728,7 @@ const INVESTIGATE_VERBS: &[&str] = &[
 ];
 
 /// Verbs whose object is a thing anyone can check for.
+#[rustfmt::skip]
 const CONCRETE_VERBS: &[&str] = &[
     "add", "remove", "delete", "require", "block", "set", "migrate", "move", "enable", "disable",
     "rewrite", "write", "create", "replace", "revoke", "rotate", "upgrade", "configure",
@@ -1471,16 +1747,19 @@ const CONCRETE_VERBS: &[&str] = &[
 ];
 
 /// Words of attitude: "Be more careful", "Take alerts more seriously".
+#[rustfmt::skip]
 const EXHORT_LEADS: &[&str] = &[
-    "be", "stay", "remain", "remember", "always", "never", "try", "strive", "pay", "care",
-    "think", "respect", "adhere", "comply", "obey", "follow", "avoid", "double-check",
+    "be", "stay", "remain", "remember", "always", "never", "try", "strive", "pay", "care", "think",
+    "respect", "adhere", "comply", "obey", "follow", "avoid", "double-check",
 ];
 
+#[rustfmt::skip]
 const EXHORT_WORDS: &[&str] = &[
     "careful", "carefully", "cautious", "cautiously", "seriously", "vigilant", "diligent",
     "diligently", "mindful", "attentive",
 ];
 
+#[rustfmt::skip]
 const SCOPE_HEDGES: &[&str] = &[
     "where possible", "where appropriate", "where needed", "where necessary", "where feasible",
     "where practical", "wherever possible", "as needed", "as appropriate", "as necessary",
@@ -1488,15 +1767,18 @@ const SCOPE_HEDGES: &[&str] = &[
     "when appropriate", "if appropriate", "and so on", "etc",
 ];
 
+#[rustfmt::skip]
 const FUTURE_HEDGES: &[&str] = &[
     "in future", "in the future", "going forward", "from now on", "next time", "moving forward",
 ];
 
+#[rustfmt::skip]
 const COMPARATIVES: &[&str] = &[
     "better", "safer", "faster", "easier", "stronger", "simpler", "clearer", "quicker", "smarter",
     "tighter", "cleaner", "healthier", "sturdier", "sooner", "more", "less", "fewer", "greater",
 ];
 
+#[rustfmt::skip]
 const UNITS: &[&str] = &[
     "%", "ms", "millisecond", "milliseconds", "s", "sec", "secs", "second", "seconds", "minute",
     "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
@@ -1504,29 +1786,33 @@ const UNITS: &[&str] = &[
     "gib", "mib", "ns", "us", "µs", "k", "m",
 ];
 
+#[rustfmt::skip]
 const COMPARATORS: &[&str] = &[
     "under", "below", "above", "over", "exceeds", "exceed", "exceeding", "least", "most", "than",
-    "max", "maximum", "minimum", "min", "beyond", ">", "<", "≥", "≤", "past", "to", "within",
-    "at",
+    "max", "maximum", "minimum", "min", "beyond", ">", "<", "≥", "≤", "past", "to", "within", "at",
 ];
 
+#[rustfmt::skip]
 const CADENCES: &[&str] = &[
     "daily", "weekly", "monthly", "quarterly", "hourly", "nightly", "annually", "yearly",
     "fortnightly", "biweekly",
 ];
 
+#[rustfmt::skip]
 const THRESHOLD_VERBS: &[&str] = &[
-    "exceeds", "exceed", "exceeding", "above", "below", "drops", "falls", "rises", "over",
-    "under", "more", "less", "fails", "fail", "stops", "stop", "differs", "missing", "older",
-    "newer", "stale", "reaches", "crosses", "hits", "points", "is", "are",
+    "exceeds", "exceed", "exceeding", "above", "below", "drops", "falls", "rises", "over", "under",
+    "more", "less", "fails", "fail", "stops", "stop", "differs", "missing", "older", "newer",
+    "stale", "reaches", "crosses", "hits", "points", "is", "are",
 ];
 
+#[rustfmt::skip]
 const ARTIFACT_WORDS: &[&str] = &[
     "written", "write-up", "writeup", "report", "decision", "rfc", "adr", "proposal",
     "recommendation", "explanation", "summary", "findings", "analysis", "postmortem", "root",
     "reproduction",
 ];
 
+#[rustfmt::skip]
 const PLACE_WORDS: &[&str] = &[
     "ticket", "epic", "issue", "jira", "repo", "repository", "wiki", "catalog", "catalogue",
     "runbook", "tracker", "doc", "document", "channel", "page",
@@ -1535,19 +1821,28 @@ const PLACE_WORDS: &[&str] = &[
 /// A date such as 2017-06-30.
 fn is_date(w: &str) -> bool {
     let parts: Vec<&str> = w.split('-').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A ticket id such as OPS-412.
 fn is_ticket(w: &str) -> bool {
     w.split_once('-').is_some_and(|(a, b)| {
-        !a.is_empty() && a.chars().all(|c| c.is_ascii_alphabetic()) && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+        !a.is_empty()
+            && a.chars().all(|c| c.is_ascii_alphabetic())
+            && !b.is_empty()
+            && b.chars().all(|c| c.is_ascii_digit())
     })
 }
 
 /// A number with a unit in one word: "3x", "500ms", "30-minute", "p99".
 fn is_measure_word(w: &str) -> bool {
-    let digits = w.chars().take_while(|c| c.is_ascii_digit() || *c == '.').count();
+    let digits = w
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .count();
     if digits == 0 {
         return w.len() > 1 && w.starts_with('p') && w[1..].chars().all(|c| c.is_ascii_digit());
     }
@@ -1557,7 +1852,21 @@ fn is_measure_word(w: &str) -> bool {
 
 fn is_number(w: &str) -> bool {
     is_numberish(w) && !is_date(w)
-        || matches!(w, "one" | "two" | "three" | "four" | "five" | "six" | "seven" | "eight" | "nine" | "ten" | "twice" | "half")
+        || matches!(
+            w,
+            "one"
+                | "two"
+                | "three"
+                | "four"
+                | "five"
+                | "six"
+                | "seven"
+                | "eight"
+                | "nine"
+                | "ten"
+                | "twice"
+                | "half"
+        )
 }
 
 /// Numbers with units, thresholds, targets "from N to M", cadences, and
@@ -1568,16 +1877,30 @@ fn has_measure(t: &[&str]) -> bool {
         if is_measure_word(w) || CADENCES.contains(&w) {
             return true;
         }
-        if w == "every" && lemma_in(at(k + 1), &["day", "week", "month", "quarter", "year", "hour", "minute", "sprint", "release", "deploy", "night"]) {
+        if w == "every"
+            && lemma_in(
+                at(k + 1),
+                &[
+                    "day", "week", "month", "quarter", "year", "hour", "minute", "sprint",
+                    "release", "deploy", "night",
+                ],
+            )
+        {
             return true;
         }
-        if matches!(w, "when" | "if" | "whenever") && t[k + 1..].iter().take(12).any(|x| THRESHOLD_VERBS.contains(x) && *x != "is" && *x != "are") {
+        if matches!(w, "when" | "if" | "whenever")
+            && t[k + 1..]
+                .iter()
+                .take(12)
+                .any(|x| THRESHOLD_VERBS.contains(x) && *x != "is" && *x != "are")
+        {
             return true;
         }
         if is_number(w) && !is_date(w) {
             let prev = if k > 0 { t[k - 1] } else { "" };
             let next = at(k + 1);
-            let deadline = matches!(prev, "within" | "in" | "by") && lemma_in(next, &["day", "week", "month", "quarter", "year"]);
+            let deadline = matches!(prev, "within" | "in" | "by")
+                && lemma_in(next, &["day", "week", "month", "quarter", "year"]);
             if deadline {
                 continue;
             }
@@ -1598,7 +1921,12 @@ fn has_artifact(t: &[&str]) -> bool {
     let place = t.iter().enumerate().any(|(k, w)| {
         is_ticket(w)
             || (is_date(w) && k > 0 && t[k - 1] == "by")
-            || (PLACE_WORDS.contains(w) && t[..k].iter().rev().take(4).any(|x| matches!(*x, "in" | "to" | "on" | "into")))
+            || (PLACE_WORDS.contains(w)
+                && t[..k]
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .any(|x| matches!(*x, "in" | "to" | "on" | "into")))
     });
     artifact && place
 }
@@ -1633,7 +1961,21 @@ fn comparative(t: &[&str]) -> Option<String> {
     let stop = |w: &str| {
         matches!(
             w,
-            "," | ";" | "so" | "because" | "which" | "that" | "who" | "whose" | "where" | "when" | "if" | "unless" | "until" | "while" | "before" | "after"
+            "," | ";"
+                | "so"
+                | "because"
+                | "which"
+                | "that"
+                | "who"
+                | "whose"
+                | "where"
+                | "when"
+                | "if"
+                | "unless"
+                | "until"
+                | "while"
+                | "before"
+                | "after"
         )
     };
     for (k, &w) in t.iter().enumerate() {
@@ -1650,11 +1992,13 @@ fn comparative(t: &[&str]) -> Option<String> {
         {
             continue;
         }
-        return Some(if matches!(w, "more" | "less") && !next.is_empty() && !stop(next) {
-            format!("{w} {next}")
-        } else {
-            w.to_string()
-        });
+        return Some(
+            if matches!(w, "more" | "less") && !next.is_empty() && !stop(next) {
+                format!("{w} {next}")
+            } else {
+                w.to_string()
+            },
+        );
     }
     None
 }
@@ -1673,7 +2017,11 @@ fn has_deliverable_clause(t: &[&str]) -> bool {
         let rest = &t[j.min(t.len())..];
         let verb = rest.first().copied().unwrap_or("");
         CONCRETE_VERBS.contains(&verb)
-            && rest.iter().filter(|w| w.chars().any(char::is_alphanumeric)).count() >= 3
+            && rest
+                .iter()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count()
+                >= 3
             && comparative(rest).is_none()
     })
 }
@@ -1688,7 +2036,23 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
         let w = all[s];
         let filler = !toks[s].word
             || is_numberish(w)
-            || matches!(w, "please" | "we" | "will" | "should" | "must" | "shall" | "need" | "needs" | "to" | "todo" | "action" | "ai" | "us" | "also")
+            || matches!(
+                w,
+                "please"
+                    | "we"
+                    | "will"
+                    | "should"
+                    | "must"
+                    | "shall"
+                    | "need"
+                    | "needs"
+                    | "to"
+                    | "todo"
+                    | "action"
+                    | "ai"
+                    | "us"
+                    | "also"
+            )
             || (w == "let" && all.get(s + 1) == Some(&"us"));
         if !filler {
             break;
@@ -1696,7 +2060,10 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
         s += 1;
     }
     let t = &all[s..];
-    let words = t.iter().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+    let words = t
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
     if words == 0 {
         return Some(Vagueness::TooShort);
     }
@@ -1706,7 +2073,8 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
     let lead = lead.as_str();
 
     // Attitudes: "Be more careful", "Take SLO alerts more seriously".
-    let exhort_lead = EXHORT_LEADS.contains(&lead) && !(lead == "follow" && t.get(1) == Some(&"up"))
+    let exhort_lead = EXHORT_LEADS.contains(&lead)
+        && !(lead == "follow" && t.get(1) == Some(&"up"))
         || (lead == "do" && t.get(1) == Some(&"not"))
         || (lead == "take" && (t.get(1) == Some(&"care") || t.contains(&"seriously")));
     let exhort_word = t.iter().any(|w| EXHORT_WORDS.contains(w));
@@ -1729,21 +2097,51 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
         // "Restrict production access to the break-glass role" says where the
         // limit goes; "Restrict production access" does not.
         let targeted = matches!(lead, "restrict" | "limit")
-            && t.iter().skip(lead_len).position(|w| matches!(*w, "to" | "only")).is_some_and(|p| words > lead_len + p + 2);
+            && t.iter()
+                .skip(lead_len)
+                .position(|w| matches!(*w, "to" | "only"))
+                .is_some_and(|p| words > lead_len + p + 2);
         if !targeted {
             return Some(Vagueness::VagueVerb(lead.to_string()));
         }
         return None;
     }
-    let nominal = ["improvement", "enhancement", "investigation", "cleanup", "optimization", "optimisation", "hardening", "awareness"];
-    if COMPARATIVES.contains(&lead) || lemma_in(lead, &nominal) || matches!(lead, "improved" | "increased" | "enhanced") {
+    let nominal = [
+        "improvement",
+        "enhancement",
+        "investigation",
+        "cleanup",
+        "optimization",
+        "optimisation",
+        "hardening",
+        "awareness",
+    ];
+    if COMPARATIVES.contains(&lead)
+        || lemma_in(lead, &nominal)
+        || matches!(lead, "improved" | "increased" | "enhanced")
+    {
         return Some(Vagueness::VagueVerb(lead.to_string()));
     }
-    if lead == "keep" && ["up to date", "current", "in sync", "in mind", "an eye on", "healthy"].iter().any(|p| contains_phrase(&text, p)) {
+    if lead == "keep"
+        && [
+            "up to date",
+            "current",
+            "in sync",
+            "in mind",
+            "an eye on",
+            "healthy",
+        ]
+        .iter()
+        .any(|p| contains_phrase(&text, p))
+    {
         return Some(Vagueness::VagueVerb("keep up to date".into()));
     }
     if let Some(c) = comparative(t) {
-        return Some(Vagueness::VagueVerb(if lead == "make" { format!("make {c}") } else { c }));
+        return Some(Vagueness::VagueVerb(if lead == "make" {
+            format!("make {c}")
+        } else {
+            c
+        }));
     }
     if words < 3 {
         return Some(Vagueness::TooShort);
@@ -1756,6 +2154,7 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
 // ---------------------------------------------------------------------------
 
 /// Nouns that name a guard when something has "no" one.
+#[rustfmt::skip]
 const GUARD_NOUNS: &[&str] = &[
     "check", "checks", "validation", "confirmation", "test", "tests", "testing", "bound", "bounds",
     "limit", "limits", "alert", "alerts", "alerting", "monitor", "monitoring", "dry", "canary",
@@ -1768,31 +2167,34 @@ const GUARD_NOUNS: &[&str] = &[
 ];
 
 /// Participles that say a practice was missing: "had not been reviewed".
+#[rustfmt::skip]
 const PRACTICE_PARTICIPLES: &[&str] = &[
     "archived", "staged", "tested", "reviewed", "revisited", "rehearsed", "exercised", "updated",
-    "documented", "audited", "modelled", "modeled", "validated", "checked", "monitored",
-    "enforced", "covered", "considered", "versioned", "verified", "alerted", "measured",
-    "tracked", "planned", "canaried", "owned", "maintained", "patched", "designed", "budgeted",
+    "documented", "audited", "modelled", "modeled", "validated", "checked", "monitored", "enforced",
+    "covered", "considered", "versioned", "verified", "alerted", "measured", "tracked", "planned",
+    "canaried", "owned", "maintained", "patched", "designed", "budgeted",
 ];
 
 /// What a guard does, negated: "the wrapper did not compare free space".
+#[rustfmt::skip]
 const GUARD_VERBS: &[&str] = &[
-    "check", "compare", "verify", "validate", "refuse", "reject", "cover", "track", "test",
-    "limit", "require", "enforce", "confirm", "warn", "alert", "page", "monitor", "detect",
-    "distinguish", "tell", "block", "prevent", "account", "consider", "catch", "flag", "bound",
-    "cap", "throttle", "guard", "protect", "notice", "show", "record", "log", "retry", "stage",
-    "pause", "ask", "surface", "archive", "handle", "isolate", "separate", "exist",
+    "check", "compare", "verify", "validate", "refuse", "reject", "cover", "track", "test", "limit",
+    "require", "enforce", "confirm", "warn", "alert", "page", "monitor", "detect", "distinguish",
+    "tell", "block", "prevent", "account", "consider", "catch", "flag", "bound", "cap", "throttle",
+    "guard", "protect", "notice", "show", "record", "log", "retry", "stage", "pause", "ask",
+    "surface", "archive", "handle", "isolate", "separate", "exist",
 ];
 
 /// Words that name a standing condition whatever the subject.
+#[rustfmt::skip]
 const CONDITION_WORDS: &[&str] = &[
-    "design", "designed", "assumed", "assumption", "assumptions", "assumes", "default",
-    "defaults", "manual", "manually", "hand-built", "untested", "undocumented", "unmonitored",
-    "unvalidated", "unchecked", "unbounded", "unlimited", "hardcoded", "hard-coded", "stale",
-    "outdated", "deprecated", "end-of-life", "guardrail", "guardrails", "safeguard", "safeguards",
-    "sanity", "rights", "permission", "permissions", "privileges", "coupled", "coupling",
-    "unlike", "bug", "bugs", "flaw", "flawed", "defect", "latent", "nothing", "nobody",
-    "without", "misconfigured", "single-threaded", "unowned", "tribal",
+    "design", "designed", "assumed", "assumption", "assumptions", "assumes", "default", "defaults",
+    "manual", "manually", "hand-built", "untested", "undocumented", "unmonitored", "unvalidated",
+    "unchecked", "unbounded", "unlimited", "hardcoded", "hard-coded", "stale", "outdated",
+    "deprecated", "end-of-life", "guardrail", "guardrails", "safeguard", "safeguards", "sanity",
+    "rights", "permission", "permissions", "privileges", "coupled", "coupling", "unlike", "bug",
+    "bugs", "flaw", "flawed", "defect", "latent", "nothing", "nobody", "without", "misconfigured",
+    "single-threaded", "unowned", "tribal",
 ];
 
 /// Whether a why names a standing system condition: a missing or failed
@@ -1813,28 +2215,55 @@ fn names_condition(why: &str) -> bool {
             "no" if next == "one" => true,
             "no" => (k + 1..(k + 4).min(n)).any(|j| GUARD_NOUNS.contains(&word(&toks, j))),
             "not" | "never" => {
-                let practice = (k + 1..(k + 3).min(n)).any(|j| PRACTICE_PARTICIPLES.contains(&word(&toks, j)));
+                let practice =
+                    (k + 1..(k + 3).min(n)).any(|j| PRACTICE_PARTICIPLES.contains(&word(&toks, j)));
                 let mut j = k + 1;
-                while matches!(word(&toks, j), "be" | "been" | "yet" | "always" | "fully" | "properly") {
+                while matches!(
+                    word(&toks, j),
+                    "be" | "been" | "yet" | "always" | "fully" | "properly"
+                ) {
                     j += 1;
                 }
-                let guard = lemma_in(word(&toks, j), GUARD_VERBS) && subject(&toks, k) != Class::Person;
+                let guard =
+                    lemma_in(word(&toks, j), GUARD_VERBS) && subject(&toks, k) != Class::Person;
                 practice || guard
             }
             "only" => (k.saturating_sub(2)..(k + 4).min(n)).any(|j| {
                 let x = word(&toks, j);
                 matches!(
                     x,
-                    "covered" | "checked" | "tested" | "rehearsed" | "handled" | "looked" | "verified" | "compared" | "validated" | "monitored" | "supported" | "exercised" | "ran" | "run" | "watched"
+                    "covered"
+                        | "checked"
+                        | "tested"
+                        | "rehearsed"
+                        | "handled"
+                        | "looked"
+                        | "verified"
+                        | "compared"
+                        | "validated"
+                        | "monitored"
+                        | "supported"
+                        | "exercised"
+                        | "ran"
+                        | "run"
+                        | "watched"
+                        | "built"
+                        | "implemented"
+                        | "available"
+                        | "enabled"
+                        | "applied"
                 )
             }),
-            "ignored" | "accepted" | "allowed" | "permitted" | "let" | "skips" | "skipped" | "bypasses" | "bypassed" => {
-                subject(&toks, k) != Class::Person
+            "ignored" | "accepted" | "allowed" | "permitted" | "let" | "skips" | "skipped"
+            | "bypasses" | "bypassed" => subject(&toks, k) != Class::Person,
+            "depended" | "depends" | "depend" | "dependent" | "relied" | "relies" | "rely" => {
+                next == "on"
             }
-            "depended" | "depends" | "depend" | "dependent" | "relied" | "relies" | "rely" => next == "on",
             "outside" => DETERMINERS.contains(&next),
             "by" => next == "hand",
-            "set" | "written" | "sized" | "tuned" | "configured" | "chosen" | "built" => next == "when",
+            "set" | "written" | "sized" | "tuned" | "configured" | "chosen" | "built" => {
+                next == "when"
+            }
             "could" => next == "not" && matches!(word(&toks, k + 2), "tell" | "distinguish"),
             _ => false,
         };
@@ -1859,14 +2288,15 @@ fn is_person_act(why: &str) -> bool {
     }
 }
 
+#[rustfmt::skip]
 const CHAIN_STOPWORDS: &[&str] = &[
-    "the", "a", "an", "this", "that", "these", "those", "it", "its", "they", "their", "them",
-    "was", "were", "is", "are", "be", "been", "being", "had", "has", "have", "did", "do", "does",
-    "not", "no", "could", "would", "should", "can", "will", "to", "of", "in", "on", "for",
-    "with", "at", "by", "from", "as", "and", "or", "but", "because", "so", "there", "too",
-    "many", "much", "enough", "some", "any", "every", "all", "again", "still", "also", "went",
-    "go", "got", "get", "make", "made", "happen", "happened", "occur", "occurred", "which",
-    "who", "when", "then", "than", "into", "out", "up", "any", "one", "more", "less", "very",
+    "the", "a", "an", "this", "that", "these", "those", "it", "its", "they", "their", "them", "was",
+    "were", "is", "are", "be", "been", "being", "had", "has", "have", "did", "do", "does", "not",
+    "no", "could", "would", "should", "can", "will", "to", "of", "in", "on", "for", "with", "at",
+    "by", "from", "as", "and", "or", "but", "because", "so", "there", "too", "many", "much",
+    "enough", "some", "any", "every", "all", "again", "still", "also", "went", "go", "got", "get",
+    "make", "made", "happen", "happened", "occur", "occurred", "which", "who", "when", "then",
+    "than", "into", "out", "up", "any", "one", "more", "less", "very",
 ];
 
 /// A rough stem: lower case, no plural or -ed/-ing ending, no "un-".
@@ -1876,7 +2306,10 @@ fn stem(w: &str) -> String {
         s = rest.to_string();
     }
     for suffix in ["ing", "ed", "es", "s"] {
-        if s.len() > suffix.len() + 3 && s.ends_with(suffix) && !(suffix == "s" && s.ends_with("ss")) {
+        if s.len() > suffix.len() + 3
+            && s.ends_with(suffix)
+            && !(suffix == "s" && s.ends_with("ss"))
+        {
             s.truncate(s.len() - suffix.len());
             break;
         }
@@ -1925,7 +2358,12 @@ fn content_stems(text: &str, known: &std::collections::HashSet<String>) -> Vec<S
 fn circular(proximate: &str, whys: &[&str]) -> Option<(usize, Option<usize>)> {
     let known: std::collections::HashSet<String> = std::iter::once(proximate)
         .chain(whys.iter().copied())
-        .flat_map(|t| tokenize(t).into_iter().filter(|t| t.word).map(|t| stem(&t.w)))
+        .flat_map(|t| {
+            tokenize(t)
+                .into_iter()
+                .filter(|t| t.word)
+                .map(|t| stem(&t.w))
+        })
         .collect();
     let stems: Vec<Vec<String>> = std::iter::once(proximate)
         .chain(whys.iter().copied())
@@ -1936,7 +2374,10 @@ fn circular(proximate: &str, whys: &[&str]) -> Option<(usize, Option<usize>)> {
         if words.is_empty() {
             continue;
         }
-        let seen = words.iter().filter(|w| stems[..a].iter().any(|s| s.contains(w))).count();
+        let seen = words
+            .iter()
+            .filter(|w| stems[..a].iter().any(|s| s.contains(w)))
+            .count();
         if seen * 5 >= words.len() * 3 {
             let overlap = |b: usize| words.iter().filter(|w| stems[b].contains(w)).count();
             let best = (0..a).max_by_key(|&b| (overlap(b), b)).unwrap_or(0);
@@ -1998,14 +2439,38 @@ mod tests {
     fn finds_blame_of_each_kind() {
         use BlameKind::*;
         assert_eq!(hit("Human error was the root cause."), Some(HumanError));
-        assert_eq!(hit("The operator should have double-checked the list."), Some(ShouldHave));
-        assert_eq!(hit("Ravi carelessly approved the change."), Some(Carelessness));
-        assert_eq!(hit("The incident commander failed to escalate in time."), Some(PersonFailed));
-        assert_eq!(hit("The platform team forgot to disable upgrades."), Some(Forgot));
-        assert_eq!(hit("Alex didn't follow the upgrade checklist."), Some(IgnoredProcess));
-        assert_eq!(hit("The on-call engineer ignored the first three pages."), Some(IgnoredProcess));
-        assert_eq!(hit("It was the operator's fault that the change spread."), Some(Fault));
-        assert_eq!(hit("Blame lies with the vendor's on-call engineer."), Some(Fault));
+        assert_eq!(
+            hit("The operator should have double-checked the list."),
+            Some(ShouldHave)
+        );
+        assert_eq!(
+            hit("Ravi carelessly approved the change."),
+            Some(Carelessness)
+        );
+        assert_eq!(
+            hit("The incident commander failed to escalate in time."),
+            Some(PersonFailed)
+        );
+        assert_eq!(
+            hit("The platform team forgot to disable upgrades."),
+            Some(Forgot)
+        );
+        assert_eq!(
+            hit("Alex didn't follow the upgrade checklist."),
+            Some(IgnoredProcess)
+        );
+        assert_eq!(
+            hit("The on-call engineer ignored the first three pages."),
+            Some(IgnoredProcess)
+        );
+        assert_eq!(
+            hit("It was the operator's fault that the change spread."),
+            Some(Fault)
+        );
+        assert_eq!(
+            hit("Blame lies with the vendor's on-call engineer."),
+            Some(Fault)
+        );
         assert_eq!(hit("Put Sam on a performance plan."), Some(Fault));
     }
 
@@ -2049,30 +2514,61 @@ mod tests {
         ] {
             assert_eq!(hit(s), None, "{s}");
         }
+        // "on call" is not "calling this ...".
+        assert_eq!(
+            hit("The SRE on call carelessly restarted every server."),
+            Some(BlameKind::Carelessness)
+        );
+        assert_eq!(hit("Calling it operator error misses the point."), None);
         // A disclaimer does not cancel blame in the same sentence.
-        assert!(hit("Although we run blameless reviews, Sam should have checked the host.").is_some());
+        assert!(
+            hit("Although we run blameless reviews, Sam should have checked the host.").is_some()
+        );
         // An exhortation is not a rejection.
         assert!(hit("Remind engineers that they must not be sloppy.").is_some());
     }
 
     #[test]
     fn extra_phrases_count() {
-        let lexicon = Lexicon { extra_blame_phrases: vec!["dropped the ball".into()] };
+        let lexicon = Lexicon {
+            extra_blame_phrases: vec!["dropped the ball".into()],
+        };
         let h = blame("Ops dropped the ball on the renewal.", &lexicon).unwrap();
-        assert_eq!((h.kind, h.phrase.as_str()), (BlameKind::Extra, "dropped the ball"));
+        assert_eq!(
+            (h.kind, h.phrase.as_str()),
+            (BlameKind::Extra, "dropped the ball")
+        );
         assert!(blame("Nobody 'dropped the ball' here.", &lexicon).is_none());
     }
 
     #[test]
     fn vague_actions() {
         use Vagueness::*;
-        assert_eq!(vagueness("Improve monitoring."), Some(VagueVerb("improve".into())));
-        assert_eq!(vagueness("Be more careful when running playbook commands."), Some(Exhortation));
-        assert_eq!(vagueness("Investigate replication lag."), Some(OpenInvestigation));
+        assert_eq!(
+            vagueness("Improve monitoring."),
+            Some(VagueVerb("improve".into()))
+        );
+        assert_eq!(
+            vagueness("Be more careful when running playbook commands."),
+            Some(Exhortation)
+        );
+        assert_eq!(
+            vagueness("Investigate replication lag."),
+            Some(OpenInvestigation)
+        );
         assert_eq!(vagueness("Fix it."), Some(TooShort));
-        assert_eq!(vagueness("Make deploys safer."), Some(VagueVerb("make safer".into())));
-        assert_eq!(vagueness("Implement soft deletes where appropriate."), Some(VagueVerb("where appropriate".into())));
-        assert_eq!(vagueness("Write better runbooks."), Some(VagueVerb("better".into())));
+        assert_eq!(
+            vagueness("Make deploys safer."),
+            Some(VagueVerb("make safer".into()))
+        );
+        assert_eq!(
+            vagueness("Implement soft deletes where appropriate."),
+            Some(VagueVerb("where appropriate".into()))
+        );
+        assert_eq!(
+            vagueness("Write better runbooks."),
+            Some(VagueVerb("better".into()))
+        );
     }
 
     #[test]
@@ -2095,23 +2591,39 @@ mod tests {
 
     #[test]
     fn shallow_chains() {
-        assert_eq!(shallowness("The site was down.", &[]), Some(Shallowness::StopsAtProximate));
+        assert_eq!(
+            shallowness("The site was down.", &[]),
+            Some(Shallowness::StopsAtProximate)
+        );
         assert_eq!(
             shallowness(
                 "Data was deleted.",
-                &["A removal command ran on the primary.", "The engineer did not double-check the host."]
+                &[
+                    "A removal command ran on the primary.",
+                    "The engineer did not double-check the host."
+                ]
             ),
             Some(Shallowness::StopsAtPerson { why: 1 })
         );
         assert_eq!(
             shallowness(
                 "The API was down.",
-                &["Pacemaker did not promote a primary.", "The cluster failed to fail over.", "Failover did not happen."]
+                &[
+                    "Pacemaker did not promote a primary.",
+                    "The cluster failed to fail over.",
+                    "Failover did not happen."
+                ]
             ),
             Some(Shallowness::Circular { a: 2, b: Some(1) })
         );
         assert_eq!(
-            shallowness("Customers saw errors.", &["The servers ran out of threads.", "Servers were added that morning."]),
+            shallowness(
+                "Customers saw errors.",
+                &[
+                    "The servers ran out of threads.",
+                    "Servers were added that morning."
+                ]
+            ),
             Some(Shallowness::NoSystemCondition)
         );
     }
@@ -2121,12 +2633,18 @@ mod tests {
         assert_eq!(
             shallowness(
                 "The main database ran out of disk.",
-                &["pg_repack copied a table larger than the free space.", "The wrapper did not compare free space with the table size."]
+                &[
+                    "pg_repack copied a table larger than the free space.",
+                    "The wrapper did not compare free space with the table size."
+                ]
             ),
             None
         );
         assert_eq!(
-            shallowness("Every server rebooted.", &["The tool had no confirmation step for fleet-wide targets."]),
+            shallowness(
+                "Every server rebooted.",
+                &["The tool had no confirmation step for fleet-wide targets."]
+            ),
             None
         );
     }
@@ -2138,9 +2656,18 @@ mod tests {
         let s = "Dave's change broke checkout.";
         assert_eq!(names_as_failing(s, "Dave"), Some((0, 4)));
         let s = "The outage was caused by Sam.";
-        assert_eq!(names_as_failing(s, "Sam").map(|(a, b)| &s[a..b]), Some("Sam"));
-        assert_eq!(names_as_failing("Sam restored the backup at 14:05.", "Sam"), None);
+        assert_eq!(
+            names_as_failing(s, "Sam").map(|(a, b)| &s[a..b]),
+            Some("Sam")
+        );
+        assert_eq!(
+            names_as_failing("Sam restored the backup at 14:05.", "Sam"),
+            None
+        );
         assert_eq!(names_as_failing("It was not Sam's fault.", "Sam"), None);
-        assert_eq!(names_as_failing("Priya Shah failed to check lag.", "Priya"), Some((0, 5)));
+        assert_eq!(
+            names_as_failing("Priya Shah failed to check lag.", "Priya"),
+            Some((0, 5))
+        );
     }
 }

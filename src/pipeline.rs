@@ -241,61 +241,61 @@ pub fn render(
     };
 
     let incident_page = |(summary, pm): (&IncidentSummary, &PostMortem)| {
-            let path = format!("incidents/{}/index.html", pm.id);
-            let context = IncidentPage {
-                common: common(&path, "incident"),
-                pm,
-                summary,
-                severity: pm
-                    .front
-                    .severity
-                    .as_deref()
-                    .and_then(|s| config.severity(s)),
-                services: pm
-                    .front
-                    .services
-                    .iter()
-                    .map(|id| match config.service(id) {
-                        Some(s) => Named {
-                            id,
-                            name: &s.name,
-                            description: &s.description,
-                            declared: true,
-                        },
-                        None => Named {
-                            id,
-                            name: id,
-                            description: "",
-                            declared: false,
-                        },
-                    })
-                    .collect(),
-                categories: pm
-                    .front
-                    .root_cause_categories
-                    .iter()
-                    .map(|id| match config.category(id) {
-                        Some(c) => Named {
-                            id,
-                            name: &c.name,
-                            description: &c.description,
-                            declared: true,
-                        },
-                        None => Named {
-                            id,
-                            name: id,
-                            description: "",
-                            declared: false,
-                        },
-                    })
-                    .collect(),
-                actions: pm
-                    .action_items
-                    .iter()
-                    .map(|a| views::action_row(pm, a, today))
-                    .collect(),
-            };
-            page(path, "incident.html", &context)
+        let path = format!("incidents/{}/index.html", pm.id);
+        let context = IncidentPage {
+            common: common(&path, "incident"),
+            pm,
+            summary,
+            severity: pm
+                .front
+                .severity
+                .as_deref()
+                .and_then(|s| config.severity(s)),
+            services: pm
+                .front
+                .services
+                .iter()
+                .map(|id| match config.service(id) {
+                    Some(s) => Named {
+                        id,
+                        name: &s.name,
+                        description: &s.description,
+                        declared: true,
+                    },
+                    None => Named {
+                        id,
+                        name: id,
+                        description: "",
+                        declared: false,
+                    },
+                })
+                .collect(),
+            categories: pm
+                .front
+                .root_cause_categories
+                .iter()
+                .map(|id| match config.category(id) {
+                    Some(c) => Named {
+                        id,
+                        name: &c.name,
+                        description: &c.description,
+                        declared: true,
+                    },
+                    None => Named {
+                        id,
+                        name: id,
+                        description: "",
+                        declared: false,
+                    },
+                })
+                .collect(),
+            actions: pm
+                .action_items
+                .iter()
+                .map(|a| views::action_row(pm, a, today))
+                .collect(),
+        };
+        page(path, "incident.html", &context)
     };
     let mut files: Vec<OutputFile> = newest
         .par_iter()
@@ -306,9 +306,16 @@ pub fn render(
                 pm,
                 summary,
                 steps: views::review_steps(pm),
-                actions: pm.action_items.iter().map(|a| views::action_row(pm, a, today)).collect(),
+                actions: pm
+                    .action_items
+                    .iter()
+                    .map(|a| views::action_row(pm, a, today))
+                    .collect(),
             };
-            [page(path, "review.html", &context), incident_page((summary, pm))]
+            [
+                page(path, "review.html", &context),
+                incident_page((summary, pm)),
+            ]
         })
         .collect::<Result<_, _>>()?;
 

@@ -3,7 +3,7 @@
 //! and add findings; `settle` then applies `[rules]` levels, the post-mortem's
 //! status and in-place silences, and the score follows from what remains.
 
-// mod framework; (wired in once language.rs lands)
+mod framework;
 
 use crate::action_items::{ActionItem, ActionStatus};
 use crate::config::{RuleSetting, SiteConfig};
@@ -32,7 +32,7 @@ pub fn validate(pm: &mut PostMortem, config: &SiteConfig, people: &[String]) {
     placeholders(pm, &mut out);
     out.follow_status();
     header_mismatch(pm, &mut out);
-    let _ = people; // framework::check(pm, config, people, &mut out) once language.rs lands
+    framework::check(pm, config, people, &mut out);
     let mut out_silences = Findings::new(pm.source.clone().into());
     silence_comments(pm, &mut out_silences);
     let mut all = std::mem::take(&mut pm.findings);

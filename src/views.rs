@@ -359,7 +359,11 @@ pub struct ReviewQuestion {
 /// The seed facilitator's questions for each finding of `pm`, in agenda order.
 fn review_questions(pm: &PostMortem) -> Vec<ReviewQuestion> {
     use crate::finding::Rule;
-    let proximate = pm.root_cause.proximate.as_ref().map_or("the proximate cause", |p| p.text.trim_end_matches('.'));
+    let proximate = pm
+        .root_cause
+        .proximate
+        .as_ref()
+        .map_or("the proximate cause", |p| p.text.trim_end_matches('.'));
     let mut questions: Vec<ReviewQuestion> = pm
         .findings
         .iter()
@@ -421,7 +425,11 @@ pub fn review_steps(pm: &PostMortem) -> Vec<ReviewStep> {
         .enumerate()
         .map(|(step, title)| ReviewStep {
             title,
-            questions: questions.iter().filter(|q| usize::from(q.step) == step).cloned().collect(),
+            questions: questions
+                .iter()
+                .filter(|q| usize::from(q.step) == step)
+                .cloned()
+                .collect(),
         })
         .filter(|s| !s.questions.is_empty())
         .collect()

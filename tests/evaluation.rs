@@ -60,7 +60,9 @@ struct Chain {
 }
 
 fn load<T: DeserializeOwned>(file: &str) -> T {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("eval")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -122,7 +124,8 @@ impl Tally {
         if expected != got {
             let split = if index % 3 == 0 { "held-out" } else { "tuning" };
             let label = if expected { "missed" } else { "false alarm" };
-            self.misses.push(format!("  #{index} [{split}] {label}: {}", describe()));
+            self.misses
+                .push(format!("  #{index} [{split}] {label}: {}", describe()));
         }
     }
 }
@@ -134,7 +137,9 @@ fn blame_tally() -> Tally {
     for (i, s) in set.sentence.iter().enumerate() {
         let hit = language::blame(&s.text, &lexicon);
         tally.add(i, s.blame, hit.is_some(), || {
-            let why = hit.map_or(String::new(), |h| format!(" <- {:?} {:?}", h.kind, h.phrase));
+            let why = hit.map_or(String::new(), |h| {
+                format!(" <- {:?} {:?}", h.kind, h.phrase)
+            });
             format!("({}, {}) {}{why}", s.section, s.source, s.text)
         });
     }
@@ -180,7 +185,11 @@ fn classifiers_meet_the_floors() {
     let shallow = shallow_tally();
 
     let mut table = String::new();
-    let _ = writeln!(table, "\n{:<10} {:<9} {:>5} {:>10} {:>7} {:>9}", "rule", "split", "items", "precision", "recall", "accuracy");
+    let _ = writeln!(
+        table,
+        "\n{:<10} {:<9} {:>5} {:>10} {:>7} {:>9}",
+        "rule", "split", "items", "precision", "recall", "accuracy"
+    );
     for (name, tally) in [("blame", &blame), ("vague", &vague), ("shallow", &shallow)] {
         for (split, c) in [("all", tally.all), ("held-out", tally.held_out)] {
             let _ = writeln!(
@@ -214,5 +223,9 @@ fn classifiers_meet_the_floors() {
             println!("misclassified by {name}:\n{}", tally.misses.join("\n"));
         }
     }
-    assert!(failures.is_empty(), "below the floors:\n{}\n{table}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "below the floors:\n{}\n{table}",
+        failures.join("\n")
+    );
 }

@@ -34,10 +34,15 @@ fn section_pos(pm: &PostMortem, kind: SectionKind) -> Option<crate::source::Pos>
 const WHY_QUESTION: &str = "Ask \"why was that possible? what allowed this to exist in the system?\" until the answer is a condition of the system (a missing guardrail, a process gap, a design assumption), not an event or a person's act.";
 
 fn root_cause(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
-    let Some(at) = section_pos(pm, SectionKind::RootCause) else { return };
+    let Some(at) = section_pos(pm, SectionKind::RootCause) else {
+        return;
+    };
     let rc = &pm.root_cause;
     let proximate = rc.proximate.as_ref().map_or("", |p| p.text.as_str());
     let whys: Vec<&str> = rc.whys.iter().map(|w| w.text.as_str()).collect();
+    if whys.iter().chain([&proximate]).any(|w| is_placeholder(w)) {
+        return; // an unfilled chain is reported as placeholders
+    }
     let pos_of_why = |i: usize| rc.whys.get(i).map_or(at, |w| w.pos);
     if let Some(shallow) = language::shallowness(proximate, &whys) {
         let (pos, message) = match shallow {
@@ -47,13 +52,23 @@ fn root_cause(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
             ),
             Shallowness::StopsAtPerson { why } => (
                 pos_of_why(why),
-                format!("the why-chain ends at a person's act (why {}), not at what the system allowed", why + 1),
+                format!(
+                    "the why-chain ends at a person's act (why {}), not at what the system allowed",
+                    why + 1
+                ),
             ),
             Shallowness::Circular { a, b } => (
                 pos_of_why(a),
                 match b {
-                    Some(b) => format!("why {} restates why {} instead of going deeper", a + 1, b + 1),
-                    None => format!("why {} restates the proximate cause instead of going deeper", a + 1),
+                    Some(b) => format!(
+                        "why {} restates why {} instead of going deeper",
+                        a + 1,
+                        b + 1
+                    ),
+                    None => format!(
+                        "why {} restates the proximate cause instead of going deeper",
+                        a + 1
+                    ),
                 },
             ),
             Shallowness::NoSystemCondition => (
@@ -75,7 +90,9 @@ fn root_cause(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
 }
 
 fn factors_and_preventions(pm: &PostMortem, out: &mut Findings) {
-    let Some(at) = section_pos(pm, SectionKind::RootCause) else { return };
+    let Some(at) = section_pos(pm, SectionKind::RootCause) else {
+        return;
+    };
     if pm.root_cause.contributing.is_empty() {
         out.error(
             Rule::ContributingFactors,
@@ -96,31 +113,76 @@ fn factors_and_preventions(pm: &PostMortem, out: &mut Findings) {
 
 /// Entries that say nothing went well, which the seed calls out.
 fn perfunctory(text: &str) -> bool {
-    let t: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == ' ').collect();
+    let t: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .collect();
     matches!(
         t.trim(),
-        "" | "na" | "n a" | "none" | "nothing" | "nothing really" | "nothing went well" | "not much" | "tbd" | "todo" | "no"
+        "" | "na"
+            | "n a"
+            | "none"
+            | "nothing"
+            | "nothing really"
+            | "nothing went well"
+            | "not much"
+            | "tbd"
+            | "todo"
+            | "no"
     )
 }
 
 fn went_well(pm: &PostMortem, out: &mut Findings) {
-    let Some(at) = section_pos(pm, SectionKind::WentWell) else { return };
+    let Some(at) = section_pos(pm, SectionKind::WentWell) else {
+        return;
+    };
     let hint = "Name what people did right in the response and why it worked; this section is critical for a blameless culture. Be genuine, not perfunctory.";
     if pm.went_well.is_empty() {
         out.error(Rule::WentWell, at, "\"What went well\" lists nothing", hint);
         return;
     }
-    for item in pm.went_well.iter().filter(|i| perfunctory(&format!("{} {}", i.name, i.detail))) {
-        out.error(Rule::WentWell, item.pos, format!("`{}` is not something that went well", item.name), hint);
+    for item in pm
+        .went_well
+        .iter()
+        .filter(|i| perfunctory(&format!("{} {}", i.name, i.detail)))
+    {
+        out.error(
+            Rule::WentWell,
+            item.pos,
+            format!("`{}` is not something that went well", item.name),
+            hint,
+        );
     }
 }
 
-const RESOLUTION_WORDS: [&str; 11] = [
-    "resolv", "recover", "restored", "mitigat", "back to normal", "all clear", "fully operational",
-    "normal operation", "returned to normal", "closed the incident", "incident closed",
+const RESOLUTION_WORDS: [&str; 15] = [
+    "resolv",
+    "resolution",
+    "recover",
+    "restor",
+    "mitigat",
+    "back to normal",
+    "to normal",
+    "normal level",
+    "all clear",
+    "fully operational",
+    "operating normally",
+    "back online",
+    "healthy again",
+    "closed the incident",
+    "incident closed",
 ];
 const COMMUNICATION_WORDS: [&str; 10] = [
-    "status page", "statuspage", "customer", "communicat", "announce", "tweet", "posted", "notif", "email",
+    "status page",
+    "statuspage",
+    "customer",
+    "communicat",
+    "announce",
+    "tweet",
+    "posted",
+    "notif",
+    "email",
     "update to users",
 ];
 
@@ -130,7 +192,9 @@ fn mentions(event: &TimelineEvent, words: &[&str]) -> bool {
 }
 
 fn timeline_events(pm: &PostMortem, out: &mut Findings) {
-    let Some(at) = section_pos(pm, SectionKind::Timeline) else { return };
+    let Some(at) = section_pos(pm, SectionKind::Timeline) else {
+        return;
+    };
     if pm.timeline.is_empty() {
         return; // reported as an empty timeline
     }
@@ -151,7 +215,11 @@ fn timeline_events(pm: &PostMortem, out: &mut Findings) {
             "Add the row where service was confirmed restored (full resolution), so the timeline ends where the incident did.",
         );
     }
-    if !pm.timeline.iter().any(|e| mentions(e, &COMMUNICATION_WORDS)) {
+    if !pm
+        .timeline
+        .iter()
+        .any(|e| mentions(e, &COMMUNICATION_WORDS))
+    {
         out.warning(
             Rule::Timeline,
             at,
@@ -179,7 +247,9 @@ fn timeline_events(pm: &PostMortem, out: &mut Findings) {
 }
 
 fn impact(pm: &PostMortem, out: &mut Findings) {
-    let Some(at) = section_pos(pm, SectionKind::Impact) else { return };
+    let Some(at) = section_pos(pm, SectionKind::Impact) else {
+        return;
+    };
     for label in Impact::LINES {
         match pm.impact.get(label) {
             None => out.error(
@@ -188,7 +258,8 @@ fn impact(pm: &PostMortem, out: &mut Findings) {
                 format!("the impact section has no `{label}:` line"),
                 format!("Add `{label}:` with what you know; write \"None\" or \"Unknown\" rather than leaving it out."),
             ),
-            Some(field) if field.text.trim().is_empty() || is_placeholder(field.text.trim()) => out.error(
+            // A placeholder here is reported by the `placeholder` rule.
+            Some(field) if field.text.trim().is_empty() => out.error(
                 Rule::Impact,
                 field.pos,
                 format!("`{label}:` is not filled in"),
@@ -203,7 +274,9 @@ fn review(pm: &PostMortem, out: &mut Findings) {
     if pm.review.is_some() || pm.front.review_date.is_some() {
         return;
     }
-    let Some(at) = section_pos(pm, SectionKind::ActionItems) else { return };
+    let Some(at) = section_pos(pm, SectionKind::ActionItems) else {
+        return;
+    };
     out.error(
         Rule::Review,
         at,
@@ -221,13 +294,26 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     let mut total = 0i64;
     let mut seen = false;
     let mut number: Option<f64> = None;
-    for token in rest.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()) {
-        let digits: String = token.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-        let unit: String = token[digits.len()..].chars().take_while(|c| c.is_alphabetic()).collect();
+    for token in rest
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+    {
+        let digits: String = token
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let unit: String = token[digits.len()..]
+            .chars()
+            .take_while(|c| c.is_alphabetic())
+            .collect();
         if !digits.is_empty() {
             number = digits.parse().ok();
         }
-        let unit = if unit.is_empty() && digits.is_empty() { token.trim_matches(|c: char| !c.is_alphabetic()).to_string() } else { unit };
+        let unit = if unit.is_empty() && digits.is_empty() {
+            token.trim_matches(|c: char| !c.is_alphabetic()).to_string()
+        } else {
+            unit
+        };
         let minutes_per = match unit.as_str() {
             "d" | "day" | "days" => 1440.0,
             "h" | "hr" | "hrs" | "hour" | "hours" => 60.0,
@@ -245,8 +331,12 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 fn duration(pm: &PostMortem, out: &mut Findings) {
-    let (Some(header), Some(actual)) = (&pm.header.date_time, pm.duration_minutes()) else { return };
-    let Some(written) = parse_duration(&header.text) else { return };
+    let (Some(header), Some(actual)) = (&pm.header.date_time, pm.duration_minutes()) else {
+        return;
+    };
+    let Some(written) = parse_duration(&header.text) else {
+        return;
+    };
     let tolerance = (actual / 20).max(2);
     if (written - actual).abs() > tolerance {
         out.error(
@@ -263,7 +353,9 @@ fn duration(pm: &PostMortem, out: &mut Findings) {
 }
 
 fn due_dates(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
-    let Some(started) = pm.front.started else { return };
+    let Some(started) = pm.front.started else {
+        return;
+    };
     let start_day = started.date();
     let limit = config.framework.max_due_days;
     for item in &pm.action_items {
@@ -272,10 +364,16 @@ fn due_dates(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
             out.error(
                 Rule::DueDate,
                 item.due_text.pos,
-                format!("action item {}'s due date {due} is before the incident began ({start_day})", item.number),
+                format!(
+                    "action item {}'s due date {due} is before the incident began ({start_day})",
+                    item.number
+                ),
                 "Check the year and month: a follow-up is due after the incident that prompted it.",
             );
-        } else if start_day.checked_add(limit.days()).is_ok_and(|far| due > far) {
+        } else if start_day
+            .checked_add(limit.days())
+            .is_ok_and(|far| due > far)
+        {
             out.warning(
                 Rule::DueDate,
                 item.due_text.pos,
@@ -292,10 +390,16 @@ fn vague_actions(pm: &PostMortem, out: &mut Findings) {
         if text.is_empty() || is_placeholder(text) {
             continue;
         }
-        let Some(vagueness) = language::vagueness(text) else { continue };
+        let Some(vagueness) = language::vagueness(text) else {
+            continue;
+        };
         let why = match vagueness {
-            Vagueness::VagueVerb(verb) => format!("`{verb}` with nothing that says when it is done"),
-            Vagueness::Exhortation => "asks people to try harder rather than changing the system".to_string(),
+            Vagueness::VagueVerb(verb) => {
+                format!("`{verb}` with nothing that says when it is done")
+            }
+            Vagueness::Exhortation => {
+                "asks people to try harder rather than changing the system".to_string()
+            }
             Vagueness::OpenInvestigation => "is an investigation with no deliverable".to_string(),
             Vagueness::TooShort => "is too short to say what will be done".to_string(),
         };
@@ -309,7 +413,9 @@ fn vague_actions(pm: &PostMortem, out: &mut Findings) {
 }
 
 fn lexicon(config: &SiteConfig) -> Lexicon {
-    Lexicon { extra_blame_phrases: config.framework.blame_phrases.clone() }
+    Lexicon {
+        extra_blame_phrases: config.framework.blame_phrases.clone(),
+    }
 }
 
 /// Column of `needle` in `raw` (the source line), case-insensitively, else
@@ -329,7 +435,9 @@ fn blame(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
     let lexicon = lexicon(config);
     for prose in &pm.prose {
         for (_, sentence) in language::sentences(&prose.text) {
-            let Some(hit) = language::blame(sentence, &lexicon) else { continue };
+            let Some(hit) = language::blame(sentence, &lexicon) else {
+                continue;
+            };
             let pos = column_in(&prose.raw, &hit.phrase, prose.pos);
             let message = match hit.kind {
                 BlameKind::HumanError => "\"human error\" names a person as the cause".to_string(),
@@ -339,16 +447,31 @@ fn blame(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
             // A quote in the timeline records what was said; an analysis that blames is what the review must fix.
             match prose.section {
                 SectionKind::Timeline => out.warning(Rule::BlameLanguage, pos, message, hint),
-                _ => out.error_with_length(Rule::BlameLanguage, pos, hit.phrase.chars().count() as u32, message, hint),
+                _ => out.error_with_length(
+                    Rule::BlameLanguage,
+                    pos,
+                    hit.phrase.chars().count() as u32,
+                    message,
+                    hint,
+                ),
             }
         }
     }
 }
 
 fn named_people(pm: &PostMortem, config: &SiteConfig, people: &[String], out: &mut Findings) {
-    let names: Vec<&str> =
-        people.iter().chain(config.framework.people.iter()).map(String::as_str).filter(|n| n.len() >= 3).collect();
-    for prose in pm.prose.iter().filter(|p| matches!(p.section, SectionKind::RootCause | SectionKind::WentPoorly | SectionKind::ContributingFactors)) {
+    let names: Vec<&str> = people
+        .iter()
+        .chain(config.framework.people.iter())
+        .map(String::as_str)
+        .filter(|n| n.len() >= 3)
+        .collect();
+    for prose in pm.prose.iter().filter(|p| {
+        matches!(
+            p.section,
+            SectionKind::RootCause | SectionKind::WentPoorly | SectionKind::ContributingFactors
+        )
+    }) {
         for (_, sentence) in language::sentences(&prose.text) {
             for name in &names {
                 if language::names_as_failing(sentence, name).is_some() {

@@ -22,6 +22,10 @@ pub fn site_toml(time_zone: &str) -> String {
 description = "Post-mortems written for hindsight's integration tests."
 time_zone = "{time_zone}"
 
+# The fixtures use short why-chains that reach a system condition.
+[framework]
+min_whys = 2
+
 [[severity]]
 id = "P0"
 name = "Critical"
@@ -91,7 +95,7 @@ root_cause_categories: [config-change]
 |------|-------|------------|
 | 09:12 | Error rate on checkout rises to 8% | Checkout service |
 | 09:20 | On-call engineer paged by the error-rate alert | Alerting |
-| 10:40 | Rollback of the pool setting completes | SRE on call |
+| 10:40 | Rollback completes; error rate back to normal, status page updated for customers | SRE on call |
 
 ## Impact
 
