@@ -30,6 +30,8 @@ struct Incident<'a> {
     went_poorly: Vec<Named<'a>>,
     action_items: Vec<Action<'a>>,
     findings: Vec<FindingOut<'a>>,
+    /// The framework score, 0 to 100.
+    score: u8,
 }
 
 #[derive(Serialize)]
@@ -132,6 +134,7 @@ fn incident<'a>(pm: &'a PostMortem, config: &SiteConfig) -> Incident<'a> {
                 message: &f.message,
             })
             .collect(),
+        score: pm.score,
     }
 }
 

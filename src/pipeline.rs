@@ -204,8 +204,37 @@ fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
-/// Renders every page and export of `archive` into memory.
+/// Renders every page, export and the search index of `archive` into
+/// memory. Pagefind indexes on one thread, so it runs beside the page
+/// rendering rather than after it.
 pub fn render(
+    archive: &Archive,
+    theme: &Theme,
+    today: Date,
+) -> Result<Vec<OutputFile>, BuildError> {
+    let (pages, index) = rayon::join(
+        || render_pages(archive, theme, today),
+        || {
+            let records = archive
+                .post_mortems
+                .iter()
+                .map(|pm| {
+                    search::record(
+                        pm,
+                        &views::summary(pm, &archive.config, today),
+                        &archive.config,
+                    )
+                })
+                .collect();
+            search::build_index(records)
+        },
+    );
+    let mut files = pages?;
+    files.extend(index?);
+    Ok(files)
+}
+
+fn render_pages(
     archive: &Archive,
     theme: &Theme,
     today: Date,
@@ -387,11 +416,6 @@ pub fn render(
         path: f.path.clone(),
         bytes: f.bytes.clone(),
     }));
-    let records = newest
-        .iter()
-        .map(|(summary, pm)| search::record(pm, summary, config))
-        .collect();
-    files.extend(search::build_index(records)?);
     Ok(files)
 }
 

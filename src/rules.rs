@@ -26,11 +26,12 @@ pub fn validate(pm: &mut PostMortem, config: &SiteConfig, people: &[String]) {
     incident_times(pm, &mut out);
     severity(pm, config, &mut out);
     declared_ids(pm, config, &mut out);
+    // From here on, rules judge the write-up: softer while it is `open`.
+    out.follow_status();
     sections(pm, &mut out);
     timeline(pm, &mut out);
     action_items(pm, &mut out);
     placeholders(pm, &mut out);
-    out.follow_status();
     header_mismatch(pm, &mut out);
     framework::check(pm, config, people, &mut out);
     let mut out_silences = Findings::new(pm.source.clone().into());
