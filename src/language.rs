@@ -961,6 +961,14 @@ const HUMAN_ERROR_HEADS: &[&str] = &[
     "developer", "individual", "admin", "administrator", "people",
 ];
 
+/// Idioms that pin a failure on someone, whatever the subject.
+const BLAME_IDIOMS: &[&str] = &[
+    "dropped the ball",
+    "asleep at the wheel",
+    "asleep at the switch",
+    "thrown under the bus",
+];
+
 #[rustfmt::skip]
 const CARELESS_WORDS: &[&str] = &[
     "careless", "carelessly", "carelessness", "sloppy", "sloppily", "sloppiness", "negligent",
@@ -1126,7 +1134,12 @@ pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
             blame_at(&toks, i, &mut hits);
         }
     }
-    for phrase in &lexicon.extra_blame_phrases {
+    let idioms = BLAME_IDIOMS.iter().map(|p| (*p, BlameKind::Fault));
+    let extra = lexicon
+        .extra_blame_phrases
+        .iter()
+        .map(|p| (p.as_str(), BlameKind::Extra));
+    for (phrase, kind) in idioms.chain(extra) {
         let words: Vec<String> = tokenize(phrase)
             .into_iter()
             .filter(|t| t.word)
@@ -1141,7 +1154,7 @@ pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
                 .enumerate()
                 .all(|(d, w)| word(&toks, i + d) == w.as_str());
             if matched {
-                hits.add(i, i + words.len() - 1, BlameKind::Extra, true);
+                hits.add(i, i + words.len() - 1, kind, true);
             }
         }
     }
@@ -1484,10 +1497,7 @@ fn blame_at(toks: &[Tok], i: usize, hits: &mut Hits) {
         };
         hits.add(start, i, PersonFailed, false);
     }
-    if matches!(w, "neglected" | "neglect" | "neglects")
-        && next == "to"
-        && subject(toks, i) == Class::Person
-    {
+    if matches!(w, "neglected" | "neglect" | "neglects") && subject(toks, i) == Class::Person {
         hits.add(i, i + 1, PersonFailed, false);
     }
     if w == "did" && next == "nothing" && subject(toks, i) == Class::Person {
@@ -2531,14 +2541,20 @@ mod tests {
     #[test]
     fn extra_phrases_count() {
         let lexicon = Lexicon {
-            extra_blame_phrases: vec!["dropped the ball".into()],
+            extra_blame_phrases: vec!["kept everyone in the dark".into()],
         };
-        let h = blame("Ops dropped the ball on the renewal.", &lexicon).unwrap();
+        let h = blame("Ops kept everyone in the dark about the renewal.", &lexicon).unwrap();
         assert_eq!(
             (h.kind, h.phrase.as_str()),
-            (BlameKind::Extra, "dropped the ball")
+            (BlameKind::Extra, "kept everyone in the dark")
         );
-        assert!(blame("Nobody 'dropped the ball' here.", &lexicon).is_none());
+        assert!(blame("Nobody 'kept everyone in the dark' here.", &lexicon).is_none());
+        let idiom = blame(
+            "Mike dropped the ball on the migration.",
+            &Lexicon::default(),
+        )
+        .unwrap();
+        assert_eq!(idiom.kind, BlameKind::Fault);
     }
 
     #[test]
