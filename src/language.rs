@@ -966,7 +966,6 @@ const BLAME_IDIOMS: &[&str] = &[
     "dropped the ball",
     "asleep at the wheel",
     "asleep at the switch",
-    "thrown under the bus",
 ];
 
 #[rustfmt::skip]
