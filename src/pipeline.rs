@@ -12,7 +12,9 @@ use thiserror::Error;
 use crate::config::{ConfigError, SiteConfig};
 use crate::content::{self, ContentError};
 use crate::export;
+use crate::feeds;
 use crate::finding::{Finding, Tally};
+use crate::metrics;
 use crate::output::{self, OutputError, OutputFile, WriteStats};
 use crate::post_mortem::{self, PostMortem};
 use crate::rules;
@@ -411,6 +413,20 @@ fn render_pages(
     files.push(OutputFile {
         path: "actions.json".into(),
         bytes: export::actions_json(&all_actions),
+    });
+    files.push(OutputFile {
+        path: "actions.csv".into(),
+        bytes: feeds::actions_csv(&all_actions, config),
+    });
+    // The build's date stands for "updated", so identical input gives an identical feed.
+    files.push(OutputFile {
+        path: "atom.xml".into(),
+        bytes: feeds::atom(&ordered, config, &format!("{today}T00:00:00Z")),
+    });
+    let metrics = metrics::compute(&archive.post_mortems, config);
+    files.push(OutputFile {
+        path: "metrics.json".into(),
+        bytes: serde_json::to_vec_pretty(&metrics).expect("plain data serialises"),
     });
     files.extend(theme.static_files.iter().map(|f| OutputFile {
         path: f.path.clone(),
