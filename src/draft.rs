@@ -15,7 +15,7 @@ use crate::markdown::slug;
 pub enum DraftError {
     #[error("{0} already exists; hindsight never overwrites a post-mortem (choose another title or date)")]
     Exists(PathBuf),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -143,8 +143,17 @@ pub fn render(answers: &Answers, config: &SiteConfig) -> String {
     let start_time = answers.started.map_or("[HH:MM]".to_string(), |s| {
         s.local().strftime("%H:%M").to_string()
     });
+    // Timeline times are read on the clock of `started`: write the end on it too,
+    // with its date when the incident ran past midnight.
     let end_time = answers.ended.map_or("[HH:MM]".to_string(), |e| {
-        e.local().strftime("%H:%M").to_string()
+        let on_start_clock = answers
+            .started
+            .map_or(e, |s| Moment::new(e.timestamp, s.offset));
+        let same_day = answers
+            .started
+            .is_none_or(|s| s.date() == on_start_clock.date());
+        let format = if same_day { "%H:%M" } else { "%Y-%m-%d %H:%M" };
+        on_start_clock.local().strftime(format).to_string()
     });
     let body = format!(
         "

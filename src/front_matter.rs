@@ -186,7 +186,7 @@ pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parse
                 Rule::FrontMatter,
                 Pos::START,
                 "this file has no front matter",
-                "Start the file with a `---` line, the fields title, severity, status and started, and another `---` line (see `hindsight new` or FORMAT.md).",
+                "Start the file with a `---` line, the fields title, severity, status and started, and another `---` line (`hindsight new` writes a file that has them).",
             );
             return Parsed {
                 front: FrontMatter::default(),

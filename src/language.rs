@@ -2404,11 +2404,13 @@ pub fn shallowness(proximate: &str, whys: &[&str]) -> Option<Shallowness> {
     let Some(last) = whys.iter().rposition(|w| !w.trim().is_empty()) else {
         return Some(Shallowness::StopsAtProximate);
     };
+    // Ending at a person's act is shallow even after a condition was named:
+    // the chain went back from the system to the person.
+    if is_person_act(whys[last]) && !names_condition(whys[last]) {
+        return Some(Shallowness::StopsAtPerson { why: last });
+    }
     if whys.iter().any(|w| names_condition(w)) {
         return None;
-    }
-    if is_person_act(whys[last]) {
-        return Some(Shallowness::StopsAtPerson { why: last });
     }
     if let Some((a, b)) = circular(proximate, whys) {
         return Some(Shallowness::Circular { a, b });

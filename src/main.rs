@@ -178,13 +178,13 @@ fn finding_path(root: &Path, file: &Path) -> Result<String> {
         std::fs::canonicalize(file).with_context(|| format!("cannot read {}", file.display()))?;
     let root =
         std::fs::canonicalize(root).with_context(|| format!("cannot read {}", root.display()))?;
-    let relative = absolute.strip_prefix(&root).with_context(|| {
-        format!(
+    let Ok(relative) = absolute.strip_prefix(&root) else {
+        bail!(
             "{} is not inside the site folder {}",
             file.display(),
             root.display()
-        )
-    })?;
+        );
+    };
     Ok(relative
         .iter()
         .map(|p| p.to_string_lossy())
@@ -201,9 +201,24 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let archive =
         pipeline::load(&root, true).with_context(|| format!("checking {}", root.display()))?;
+    let known: Vec<&Path> = archive
+        .post_mortems
+        .iter()
+        .map(|pm| Path::new(&pm.source))
+        .chain(archive.unreadable.iter().map(|f| f.file.as_path()))
+        .collect();
+    let (wanted, skipped): (Vec<String>, Vec<String>) = wanted
+        .into_iter()
+        .partition(|w| known.contains(&Path::new(w)));
+    for file in &skipped {
+        eprintln!(
+            "skipped {file}: not a post-mortem (hindsight reads content/**/*.md, except names starting with `_` or `.`)"
+        );
+    }
+    let only_given = !wanted.is_empty() || !skipped.is_empty();
     let findings: Vec<Finding> = archive
         .findings()
-        .filter(|f| wanted.is_empty() || wanted.iter().any(|w| Path::new(w) == f.file))
+        .filter(|f| !only_given || wanted.iter().any(|w| Path::new(w) == f.file))
         .cloned()
         .collect();
     let tally = Tally::of(&findings);
@@ -215,7 +230,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 |p| std::fs::read_to_string(root.join(p)).ok(),
                 colour(&stdout),
             );
-            let checked = if wanted.is_empty() {
+            let checked = if !only_given {
                 archive.post_mortems.len()
             } else {
                 wanted.len()
@@ -308,6 +323,11 @@ fn new(args: NewArgs) -> Result<ExitCode> {
                     .collect()
             })
             .unwrap_or_default();
+    }
+    if let (Some(started), Some(ended)) = (answers.started, answers.ended) {
+        if ended < started {
+            bail!("the end ({ended}) is before the start ({started}); check both times and their offsets");
+        }
     }
     if answers.title.trim().is_empty() {
         bail!("a title is needed: hindsight new \"Checkout errors after a config push\"");

@@ -95,10 +95,44 @@ pub fn parse(body: &str, base: usize) -> Body<'_> {
     body
 }
 
+/// Whether a link target could run script when followed.
+fn is_script_url(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take_while(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
+}
+
 /// Raw HTML in a post-mortem is shown as text, never run; comments are
-/// dropped since they are notes to reviewers.
+/// dropped since they are notes to reviewers; links and images that would
+/// run script lose their target.
 fn neutralise_html(event: Event<'_>) -> Event<'_> {
     match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if is_script_url(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if is_script_url(&dest_url) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
         Event::Html(html) | Event::InlineHtml(html) => {
             if html.trim_start().starts_with("<!--") || html.trim_end().ends_with("-->") {
                 Event::Text(CowStr::Borrowed(""))
@@ -544,6 +578,19 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("note"), "{html}");
+    }
+
+    #[test]
+    fn script_links_lose_their_target() {
+        let body = parse("[a](javascript:alert(1)) [b]( JavaScript:x) ![c](data:text/html,x) [d](https://e.org/?q=javascript:)\n", 0);
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, body.events.into_iter());
+        assert!(!html.to_lowercase().contains("javascript:alert"), "{html}");
+        assert!(!html.contains("data:text"), "{html}");
+        assert!(
+            html.contains("href=\"https://e.org/?q=javascript:\""),
+            "{html}"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub const MARKER: &str = ".hindsight-output";
 
 #[derive(Debug, Error)]
 pub enum OutputError {
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}")]
     Io {
         path: PathBuf,
         action: &'static str,

@@ -74,8 +74,10 @@ pub fn snippets(
             .unwrap_or_default();
         let line_text = line_text.trim_start_matches('\u{feff}');
         let title = level.primary_title(f.message.as_str()).id(f.rule.id());
-        let group = if text.is_empty() {
+        let group = if line_text.is_empty() {
+            // Nothing to show (an unreadable file): still say where.
             Group::with_title(title)
+                .element(SnippetLevel::NOTE.message(format!("in {}:{}:{}", path, f.line, f.column)))
         } else {
             Group::with_title(title).element(
                 Snippet::source(line_text)

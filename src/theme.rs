@@ -13,7 +13,7 @@ static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
 #[derive(Debug, Error)]
 pub enum ThemeError {
-    #[error("cannot read theme file {path}: {source}")]
+    #[error("cannot read theme file {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,

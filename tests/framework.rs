@@ -244,7 +244,7 @@ fn vague_action_improve_monitoring_fails() {
     assert_eq!(findings_of(&text), [("vague-action", Error, 52, 7)]);
     assert_eq!(
         messages(&text),
-        ["action item 1 `improve` with nothing that says when it is done"]
+        ["action item 1 says `improve` with nothing that says when it is done"]
     );
 }
 

@@ -258,8 +258,8 @@ fn impact(pm: &PostMortem, out: &mut Findings) {
                 format!("the impact section has no `{label}:` line"),
                 format!("Add `{label}:` with what you know; write \"None\" or \"Unknown\" rather than leaving it out."),
             ),
-            // A placeholder here is reported by the `placeholder` rule.
-            Some(field) if field.text.trim().is_empty() => out.error(
+            // A template placeholder here is reported by the `placeholder` rule.
+            Some(field) if unfilled(&field.text) => out.error(
                 Rule::Impact,
                 field.pos,
                 format!("`{label}:` is not filled in"),
@@ -268,6 +268,27 @@ fn impact(pm: &PostMortem, out: &mut Findings) {
             Some(_) => {}
         }
     }
+}
+
+/// Text that stands in for an answer not yet given ("TBD", "?", "-").
+fn unfilled(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('.').to_lowercase();
+    matches!(
+        t.as_str(),
+        "" | "tbd"
+            | "tbc"
+            | "tba"
+            | "?"
+            | "??"
+            | "-"
+            | "--"
+            | "—"
+            | "to be determined"
+            | "to do"
+            | "todo"
+            | "xxx"
+            | "..."
+    )
 }
 
 fn review(pm: &PostMortem, out: &mut Findings) {
@@ -395,7 +416,7 @@ fn vague_actions(pm: &PostMortem, out: &mut Findings) {
         };
         let why = match vagueness {
             Vagueness::VagueVerb(verb) => {
-                format!("`{verb}` with nothing that says when it is done")
+                format!("says `{verb}` with nothing that says when it is done")
             }
             Vagueness::Exhortation => {
                 "asks people to try harder rather than changing the system".to_string()
