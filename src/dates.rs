@@ -195,17 +195,20 @@ pub fn parse_time_of_day(text: &str) -> Option<(Time, bool)> {
     Some((Time::new(hour, minute, second, 0).ok()?, utc))
 }
 
-/// `45 min`, `4 h 17 min`, `3 d 2 h`: short, and exact to the minute below a day.
+/// `45 min`, `4 h 17 min`, `1 d 14 min`: short, and exact to the minute.
 pub fn format_minutes(minutes: i64) -> String {
     let sign = if minutes < 0 { "-" } else { "" };
     let m = minutes.abs();
     let (days, hours, mins) = (m / 1440, (m % 1440) / 60, m % 60);
-    let text = match (days, hours, mins) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
+    let parts: Vec<String> = [(days, "d"), (hours, "h"), (mins, "min")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    let text = if parts.is_empty() {
+        "0 min".to_string()
+    } else {
+        parts.join(" ")
     };
     format!("{sign}{text}")
 }
@@ -297,7 +300,8 @@ mod tests {
         assert_eq!(format_minutes(45), "45 min");
         assert_eq!(format_minutes(120), "2 h");
         assert_eq!(format_minutes(257), "4 h 17 min");
-        assert_eq!(format_minutes(3 * 1440 + 125), "3 d 2 h");
+        assert_eq!(format_minutes(3 * 1440 + 125), "3 d 2 h 5 min");
+        assert_eq!(format_minutes(1454), "1 d 14 min");
         assert_eq!(format_minutes_long(88), "1 hour 28 minutes");
         assert_eq!(format_minutes_long(2 * 1440 + 120), "2 days 2 hours");
     }

@@ -213,6 +213,13 @@ impl Findings {
         self.push(rule, Level::Warning, at, message, hint);
     }
 
+    /// Sets the span of the finding pushed last to `length` characters.
+    pub fn spanning(&mut self, length: usize) {
+        if let Some(last) = self.list.last_mut() {
+            last.length = length as u32;
+        }
+    }
+
     /// An error covering `length` characters from `at`.
     pub fn error_with_length(
         &mut self,

@@ -52,7 +52,8 @@ pub struct Archive {
     pub config: SiteConfig,
     /// Sorted by source path.
     pub post_mortems: Vec<PostMortem>,
-    /// Findings about files that yielded no post-mortem (unreadable ones).
+    /// Findings of files that have no page of their own: unreadable ones, and
+    /// ones whose address another file already has.
     pub unreadable: Vec<Finding>,
 }
 
@@ -93,15 +94,27 @@ pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
     post_mortems
         .par_iter_mut()
         .for_each(|pm| rules::validate(pm, &config, &people));
+    // Files that map to a page another file already has: the first (in path
+    // order) keeps the page; the others are reported, with all their findings,
+    // among the files that could not be built.
     let duplicates = rules::duplicate_ids(&post_mortems);
-    for finding in duplicates {
-        if let Some(pm) = post_mortems
-            .iter_mut()
-            .find(|pm| pm.source.as_str() == finding.file.to_string_lossy())
-        {
-            pm.findings.insert(0, finding);
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::with_capacity(post_mortems.len());
+    for mut pm in post_mortems {
+        let mine: Vec<Finding> = duplicates
+            .iter()
+            .filter(|f| f.file == Path::new(&pm.source))
+            .cloned()
+            .collect();
+        let first = seen.insert(pm.id.clone());
+        pm.findings.splice(0..0, mine);
+        if first {
+            kept.push(pm);
+        } else {
+            unreadable.extend(pm.findings);
         }
     }
+    let post_mortems = kept;
     Ok(Archive {
         config,
         post_mortems,

@@ -226,6 +226,7 @@ fn declared_ids(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
                 format!("`{id}` in `{key}` is not declared in site.toml"),
                 hint,
             );
+            out.spanning(id.chars().count());
         }
     }
 }
@@ -616,6 +617,7 @@ fn placeholders(pm: &PostMortem, out: &mut Findings) {
                 format!("`[{}]` is the template's placeholder, not yet filled in", b.text),
                 "Replace it with what actually happened; if it does not apply, say so in a few words.",
             );
+            out.spanning(b.text.chars().count() + 2);
         }
     }
     let fm = &pm.front;

@@ -18,6 +18,8 @@ pub enum ThemeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("there is no theme at {dir}; create it, or set `theme = \"default\"` in site.toml")]
+    Missing { dir: PathBuf },
     #[error("theme file {path} is not UTF-8")]
     NotUtf8 { path: PathBuf },
     #[error("template error in theme {theme}: {message}")]
@@ -46,15 +48,27 @@ pub struct Theme {
 
 impl Theme {
     /// Loads `ROOT/themes/<name>` or, when it does not exist and `name` is
-    /// `default`, the built-in default theme.
+    /// `default`, the built-in default theme. The site's own `ROOT/static/`
+    /// files (a `CNAME`, a logo) are copied too, over the theme's.
     pub fn load(root: &Path, name: &str) -> Result<Theme, ThemeError> {
+        let mut theme = Theme::load_theme(root, name)?;
+        for (path, bytes, _) in read_tree(&root.join("static"))? {
+            theme.static_files.retain(|f| f.path != path);
+            theme.static_files.push(StaticFile { path, bytes });
+        }
+        Ok(theme)
+    }
+
+    fn load_theme(root: &Path, name: &str) -> Result<Theme, ThemeError> {
         let dir = root.join("themes").join(name);
         if dir.is_dir() {
             let (templates, static_files) = read_dir_theme(&dir)?;
             Theme::from_parts(dir.display().to_string(), templates, static_files)
-        } else {
+        } else if name == "default" {
             let (templates, static_files) = built_in_parts();
             Theme::from_parts("built-in default".into(), templates, static_files)
+        } else {
+            Err(ThemeError::Missing { dir })
         }
     }
 
@@ -78,10 +92,6 @@ impl Theme {
             tera,
             static_files,
         })
-    }
-
-    pub fn has_template(&self, name: &str) -> bool {
-        self.tera.contains_template(name)
     }
 
     /// Renders `template` with `context`; `page` names the output in errors.
@@ -120,43 +130,49 @@ type Parts = (Vec<(String, String)>, Vec<StaticFile>);
 
 fn read_dir_theme(dir: &Path) -> Result<Parts, ThemeError> {
     let mut templates = Vec::new();
-    let mut static_files = Vec::new();
-    for (sub, is_template) in [("templates", true), ("static", false)] {
-        let base = dir.join(sub);
-        if !base.is_dir() {
+    for (name, bytes, path) in read_tree(&dir.join("templates"))? {
+        let text = String::from_utf8(bytes).map_err(|_| ThemeError::NotUtf8 { path })?;
+        templates.push((name, text));
+    }
+    let static_files = read_tree(&dir.join("static"))?
+        .into_iter()
+        .map(|(path, bytes, _)| StaticFile { path, bytes })
+        .collect();
+    Ok((templates, static_files))
+}
+
+/// Every file below `base` as (path relative to `base` with `/`, bytes,
+/// full path); nothing when `base` does not exist.
+fn read_tree(base: &Path) -> Result<Vec<(String, Vec<u8>, PathBuf)>, ThemeError> {
+    let mut files = Vec::new();
+    if !base.is_dir() {
+        return Ok(files);
+    }
+    for entry in walkdir::WalkDir::new(base).sort_by_file_name() {
+        let entry = entry.map_err(|e| ThemeError::Read {
+            path: e
+                .path()
+                .map_or_else(|| base.to_path_buf(), Path::to_path_buf),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("file system loop")),
+        })?;
+        if !entry.file_type().is_file() {
             continue;
         }
-        for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
-            let entry = entry.map_err(|e| ThemeError::Read {
-                path: e.path().map_or_else(|| base.clone(), Path::to_path_buf),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("file system loop")),
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let path = entry.path();
-            let name = path
-                .strip_prefix(&base)
-                .expect("walkdir yields paths below its root")
-                .to_string_lossy()
-                .replace('\\', "/");
-            let bytes = std::fs::read(path).map_err(|source| ThemeError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            if is_template {
-                let text = String::from_utf8(bytes).map_err(|_| ThemeError::NotUtf8 {
-                    path: path.to_path_buf(),
-                })?;
-                templates.push((name, text));
-            } else {
-                static_files.push(StaticFile { path: name, bytes });
-            }
-        }
+        let path = entry.path();
+        let name = path
+            .strip_prefix(base)
+            .expect("walkdir yields paths below its root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(path).map_err(|source| ThemeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        files.push((name, bytes, path.to_path_buf()));
     }
-    Ok((templates, static_files))
+    Ok(files)
 }
 
 fn built_in_parts() -> Parts {
@@ -183,4 +199,37 @@ fn built_in_parts() -> Parts {
     templates.sort();
     static_files.sort_by(|a, b| a.path.cmp(&b.path));
     (templates, static_files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_static_files_are_added_over_the_themes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("static")).unwrap();
+        std::fs::write(dir.path().join("static/CNAME"), "postmortems.example.com").unwrap();
+        std::fs::write(dir.path().join("static/style.css"), "body{}").unwrap();
+        let theme = Theme::load(dir.path(), "default").unwrap();
+        let file = |p: &str| {
+            theme
+                .static_files
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| f.bytes.clone())
+        };
+        assert_eq!(file("CNAME").unwrap(), b"postmortems.example.com");
+        assert_eq!(file("style.css").unwrap(), b"body{}");
+        assert_eq!(theme.origin, "built-in default");
+    }
+
+    #[test]
+    fn a_named_theme_that_does_not_exist_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Theme::load(dir.path(), "nonexistent")
+            .err()
+            .expect("no such theme");
+        assert!(matches!(err, ThemeError::Missing { .. }), "{err}");
+    }
 }

@@ -401,11 +401,18 @@ fn review_questions(pm: &PostMortem) -> Vec<ReviewQuestion> {
     questions
 }
 
-/// One agenda step of the review meeting with its questions.
+/// One agenda step of the review meeting with its questions; a question
+/// asked by several findings is listed once, with all of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewStep {
     pub title: &'static str,
-    pub questions: Vec<ReviewQuestion>,
+    pub questions: Vec<GroupedQuestion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupedQuestion {
+    pub question: String,
+    pub findings: Vec<ReviewQuestion>,
 }
 
 const STEP_TITLES: [&str; 6] = [
@@ -423,13 +430,21 @@ pub fn review_steps(pm: &PostMortem) -> Vec<ReviewStep> {
     STEP_TITLES
         .iter()
         .enumerate()
-        .map(|(step, title)| ReviewStep {
-            title,
-            questions: questions
-                .iter()
-                .filter(|q| usize::from(q.step) == step)
-                .cloned()
-                .collect(),
+        .map(|(step, title)| {
+            let mut grouped: Vec<GroupedQuestion> = Vec::new();
+            for q in questions.iter().filter(|q| usize::from(q.step) == step) {
+                match grouped.iter_mut().find(|g| g.question == q.question) {
+                    Some(group) => group.findings.push(q.clone()),
+                    None => grouped.push(GroupedQuestion {
+                        question: q.question.clone(),
+                        findings: vec![q.clone()],
+                    }),
+                }
+            }
+            ReviewStep {
+                title,
+                questions: grouped,
+            }
         })
         .filter(|s| !s.questions.is_empty())
         .collect()
