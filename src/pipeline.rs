@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::config::{ConfigError, SiteConfig};
+use crate::config::{ConfigError, Described, SiteConfig};
 use crate::content::{self, ContentError};
 use crate::export;
 use crate::feeds;
@@ -213,6 +213,26 @@ struct PlainPage<'a> {
     common: Common<'a>,
 }
 
+/// Ids with their names from site.toml; undeclared ids name themselves.
+fn named<'a>(ids: &'a [String], lookup: impl Fn(&str) -> Option<&'a Described>) -> Vec<Named<'a>> {
+    ids.iter()
+        .map(|id| match lookup(id) {
+            Some(d) => Named {
+                id,
+                name: &d.name,
+                description: &d.description,
+                declared: true,
+            },
+            None => Named {
+                id,
+                name: id,
+                description: "",
+                declared: false,
+            },
+        })
+        .collect()
+}
+
 /// `../` once per folder level of `path`, so links work from any base path
 /// and from `file://`.
 fn root_prefix(path: &str) -> String {
@@ -233,13 +253,7 @@ pub fn render(
             let records = archive
                 .post_mortems
                 .iter()
-                .map(|pm| {
-                    search::record(
-                        pm,
-                        &views::summary(pm, &archive.config, today),
-                        &archive.config,
-                    )
-                })
+                .map(|pm| search::record(pm, &views::summary(pm, &archive.config, today)))
                 .collect();
             search::build_index(records)
         },
@@ -295,44 +309,8 @@ fn render_pages(
                 .severity
                 .as_deref()
                 .and_then(|s| config.severity(s)),
-            services: pm
-                .front
-                .services
-                .iter()
-                .map(|id| match config.service(id) {
-                    Some(s) => Named {
-                        id,
-                        name: &s.name,
-                        description: &s.description,
-                        declared: true,
-                    },
-                    None => Named {
-                        id,
-                        name: id,
-                        description: "",
-                        declared: false,
-                    },
-                })
-                .collect(),
-            categories: pm
-                .front
-                .root_cause_categories
-                .iter()
-                .map(|id| match config.category(id) {
-                    Some(c) => Named {
-                        id,
-                        name: &c.name,
-                        description: &c.description,
-                        declared: true,
-                    },
-                    None => Named {
-                        id,
-                        name: id,
-                        description: "",
-                        declared: false,
-                    },
-                })
-                .collect(),
+            services: named(&pm.front.services, |id| config.service(id)),
+            categories: named(&pm.front.root_cause_categories, |id| config.category(id)),
             actions: pm
                 .action_items
                 .iter()

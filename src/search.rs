@@ -7,7 +7,6 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use thiserror::Error;
 
-use crate::config::SiteConfig;
 use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
 use crate::views::IncidentSummary;
@@ -29,7 +28,7 @@ pub struct Record {
 }
 
 /// Everything a reader might search for in one post-mortem, as plain text.
-pub fn record(pm: &PostMortem, summary: &IncidentSummary, config: &SiteConfig) -> Record {
+pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
     let mut content = String::with_capacity(4096);
     let mut add = |text: &str| {
         if !text.is_empty() {
@@ -59,30 +58,8 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary, config: &SiteConfig) -
     facet("severity", vec![summary.severity.clone()]);
     facet("status", vec![summary.status.clone()]);
     facet("year", vec![summary.year.clone()]);
-    facet(
-        "service",
-        pm.front
-            .services
-            .iter()
-            .map(|id| {
-                config
-                    .service(id)
-                    .map_or_else(|| id.clone(), |s| s.name.clone())
-            })
-            .collect(),
-    );
-    facet(
-        "category",
-        pm.front
-            .root_cause_categories
-            .iter()
-            .map(|id| {
-                config
-                    .category(id)
-                    .map_or_else(|| id.clone(), |c| c.name.clone())
-            })
-            .collect(),
-    );
+    facet("service", summary.service_names.clone());
+    facet("category", summary.category_names.clone());
     let mut sort = BTreeMap::new();
     sort.insert(
         "date".to_string(),
