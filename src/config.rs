@@ -43,6 +43,8 @@ pub struct SiteConfig {
     pub severities: Vec<Severity>,
     pub services: Vec<Described>,
     pub categories: Vec<Described>,
+    /// Known technical debt (the seed's other context item).
+    pub debt: Vec<Debt>,
     /// Levels set in `[rules]`, overriding each rule's own.
     pub rules: BTreeMap<Rule, RuleSetting>,
     pub framework: Framework,
@@ -86,9 +88,24 @@ struct RawConfig {
     #[serde(default, rename = "category")]
     categories: Vec<Described>,
     #[serde(default)]
+    debt: Vec<Debt>,
+    #[serde(default)]
     rules: BTreeMap<String, RuleSetting>,
     #[serde(default)]
     framework: Framework,
+}
+
+/// A known piece of technical debt that post-mortems can cite.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Debt {
+    pub id: String,
+    pub title: String,
+    /// Services it lives in.
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub description: String,
 }
 
 /// A rule's level as set in `[rules]`.
@@ -108,6 +125,9 @@ pub struct Framework {
     pub min_whys: usize,
     /// Due dates further than this many days after the incident are a `due-date` warning.
     pub max_due_days: i64,
+    /// Incidents sharing a service and a root-cause category within this many
+    /// days are recurrences of each other.
+    pub recurrence_days: i64,
     /// More phrases that blame a person, for `blame-language`.
     pub blame_phrases: Vec<String>,
     /// More people's names, for `named-person` (action-item owners count already).
@@ -119,6 +139,7 @@ impl Default for Framework {
         Framework {
             min_whys: 5,
             max_due_days: 180,
+            recurrence_days: 180,
             blame_phrases: Vec::new(),
             people: Vec::new(),
         }
@@ -193,6 +214,7 @@ impl SiteConfig {
             ),
             ("service", raw.services.iter().map(|s| &s.id).collect()),
             ("category", raw.categories.iter().map(|s| &s.id).collect()),
+            ("debt", raw.debt.iter().map(|s| &s.id).collect()),
         ] {
             for (i, id) in ids.iter().enumerate() {
                 if ids[..i].contains(id) {
@@ -230,6 +252,7 @@ impl SiteConfig {
             severities: raw.severities,
             services: raw.services,
             categories: raw.categories,
+            debt: raw.debt,
             rules,
             framework: raw.framework,
         })

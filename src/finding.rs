@@ -38,6 +38,7 @@ pub enum Rule {
     Severity,
     UnknownService,
     UnknownCategory,
+    UnknownDebt,
     MissingSection,
     Timeline,
     OwnerNotPerson,
@@ -62,7 +63,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 29] = [
         Rule::Read,
         Rule::FrontMatter,
         Rule::RequiredField,
@@ -71,6 +72,7 @@ impl Rule {
         Rule::Severity,
         Rule::UnknownService,
         Rule::UnknownCategory,
+        Rule::UnknownDebt,
         Rule::MissingSection,
         Rule::Timeline,
         Rule::OwnerNotPerson,
@@ -103,6 +105,7 @@ impl Rule {
             Rule::Severity => "severity",
             Rule::UnknownService => "unknown-service",
             Rule::UnknownCategory => "unknown-category",
+            Rule::UnknownDebt => "unknown-debt",
             Rule::MissingSection => "missing-section",
             Rule::Timeline => "timeline",
             Rule::OwnerNotPerson => "owner-not-person",

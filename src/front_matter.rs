@@ -128,6 +128,8 @@ pub struct FrontMatter {
     pub services: Vec<String>,
     pub root_cause_categories: Vec<String>,
     pub tags: Vec<String>,
+    /// Technical-debt ids from site.toml that contributed to the incident.
+    pub debt: Vec<String>,
     #[serde(serialize_with = "serialize_date")]
     pub review_date: Option<Date>,
     pub draft: bool,
@@ -313,6 +315,7 @@ fn entry_positions(
         ("root_cause_categories", &front.root_cause_categories),
         ("responders", &front.responders),
         ("tags", &front.tags),
+        ("debt", &front.debt),
     ] {
         let Some(start) = front.keys.get(key).map(|p| p.line) else {
             continue;
@@ -398,7 +401,10 @@ fn line_and_column(message: &str) -> Option<(u32, u32)> {
 
 fn yaml_message(message: &str) -> String {
     let core = message.split(" at byte ").next().unwrap_or(message);
-    core.trim_start_matches("Error: ").trim().to_string()
+    core.trim_start_matches("Error: ")
+        .trim_start_matches("Deserialize error: ")
+        .trim()
+        .to_string()
 }
 
 fn toml_message(message: &str) -> String {
@@ -535,7 +541,7 @@ impl FieldReader<'_> {
 }
 
 /// Front-matter fields with a fixed meaning; the rest go to `extra`.
-const KNOWN_KEYS: [&str; 15] = [
+const KNOWN_KEYS: [&str; 16] = [
     "title",
     "severity",
     "status",
@@ -551,6 +557,7 @@ const KNOWN_KEYS: [&str; 15] = [
     "review_date",
     "draft",
     "time_zone",
+    "debt",
 ];
 
 fn read_fields(
@@ -631,6 +638,7 @@ fn read_fields(
         services: r.list("services", field("services")),
         root_cause_categories: r.list("root_cause_categories", field("root_cause_categories")),
         tags: r.list("tags", field("tags")),
+        debt: r.list("debt", field("debt")),
         review_date,
         draft,
         time_zone,

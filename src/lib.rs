@@ -3,24 +3,29 @@
 //! load → parse → validate → aggregate → render → write.
 
 pub mod action_items;
+pub mod charts;
 pub mod config;
 pub mod content;
 pub mod dates;
+pub mod debt;
 pub mod draft;
 pub mod export;
 pub mod feeds;
 pub mod finding;
 pub mod front_matter;
 pub mod language;
+pub mod ledger;
 pub mod markdown;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
 pub mod post_mortem;
+pub mod recurrence;
 pub mod report;
 pub mod rules;
 pub mod search;
 pub mod sections;
+pub mod services;
 pub mod source;
 pub mod theme;
 pub mod timeline;

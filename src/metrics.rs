@@ -29,7 +29,9 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     }
     let rank = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64))
+    let value = sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64);
+    // Minutes to two decimals: more digits would only show float noise.
+    Some((value * 100.0).round() / 100.0)
 }
 
 impl Spread {
@@ -89,11 +91,13 @@ pub struct Metrics {
     pub min_sample: usize,
 }
 
-fn ttd(pm: &PostMortem) -> Option<f64> {
+/// Minutes from `started` to detection.
+pub fn time_to_detect(pm: &PostMortem) -> Option<f64> {
     Some(pm.front.started?.minutes_until(&pm.detected()?) as f64).filter(|m| *m >= 0.0)
 }
 
-fn ttr(pm: &PostMortem) -> Option<f64> {
+/// Minutes from `started` to `ended`.
+pub fn time_to_resolve(pm: &PostMortem) -> Option<f64> {
     pm.duration_minutes()
         .map(|m| m as f64)
         .filter(|m| *m >= 0.0)
@@ -102,8 +106,8 @@ fn ttr(pm: &PostMortem) -> Option<f64> {
 fn spread_of<'a>(key: String, group: impl Iterator<Item = &'a PostMortem> + Clone) -> GroupSpread {
     GroupSpread {
         key,
-        time_to_detect: Spread::of(group.clone().filter_map(ttd).collect()),
-        time_to_resolve: Spread::of(group.filter_map(ttr).collect()),
+        time_to_detect: Spread::of(group.clone().filter_map(time_to_detect).collect()),
+        time_to_resolve: Spread::of(group.filter_map(time_to_resolve).collect()),
     }
 }
 

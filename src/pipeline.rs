@@ -9,16 +9,21 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::charts;
 use crate::config::{ConfigError, Described, SiteConfig};
 use crate::content::{self, ContentError};
+use crate::debt;
 use crate::export;
 use crate::feeds;
 use crate::finding::{Finding, Tally};
+use crate::ledger;
 use crate::metrics;
 use crate::output::{self, OutputError, OutputFile, WriteStats};
 use crate::post_mortem::{self, PostMortem};
+use crate::recurrence::{self, Link, Recurrence};
 use crate::rules;
 use crate::search::{self, SearchError};
+use crate::services;
 use crate::theme::{Theme, ThemeError};
 use crate::views::{self, ActionRow, CauseGroup, Counts, IncidentSummary};
 
@@ -170,6 +175,8 @@ struct IncidentPage<'a> {
     services: Vec<Named<'a>>,
     categories: Vec<Named<'a>>,
     actions: Vec<ActionRow>,
+    related: &'a [Link],
+    recurrences: &'a [Recurrence],
 }
 
 #[derive(Serialize)]
@@ -183,11 +190,94 @@ struct ReviewPage<'a> {
 }
 
 #[derive(Serialize)]
+struct CauseTrend<'a> {
+    #[serde(flatten)]
+    group: &'a CauseGroup,
+    trend: Vec<usize>,
+    trend_svg: String,
+}
+
+/// A recurring pair, for the causes page.
+#[derive(Serialize)]
+struct RecurringPair<'a> {
+    earlier: &'a Link,
+    later: Link,
+    days_apart: i64,
+    shared: &'a [String],
+    earlier_actions: &'a [crate::recurrence::EarlierAction],
+}
+
+#[derive(Serialize)]
 struct CausesPage<'a> {
     #[serde(flatten)]
     common: Common<'a>,
-    groups: Vec<&'a CauseGroup>,
+    groups: Vec<CauseTrend<'a>>,
     counted: usize,
+    quarters: &'a [String],
+    factors: Vec<views::RecurringFactor>,
+    recurrences: Vec<RecurringPair<'a>>,
+}
+
+#[derive(Serialize)]
+struct OwnerLink<'a> {
+    name: &'a str,
+    url: &'a str,
+    open: usize,
+    overdue: usize,
+}
+
+#[derive(Serialize)]
+struct CompletionRates {
+    by_quarter: Vec<ledger::Completion>,
+    by_incident: Vec<ledger::Completion>,
+}
+
+#[derive(Serialize)]
+struct OwnerPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    owner: &'a ledger::Owner,
+}
+
+#[derive(Serialize)]
+struct ServicesPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    services: &'a [services::Service],
+}
+
+#[derive(Serialize)]
+struct ServicePage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    service: &'a services::Service,
+    incidents: Vec<&'a IncidentSummary>,
+    actions: Vec<&'a ActionRow>,
+    debt: Vec<&'a crate::config::Debt>,
+}
+
+#[derive(Serialize)]
+struct DebtPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    debt: &'a [debt::DebtItem],
+}
+
+#[derive(Serialize)]
+struct Charts {
+    per_month: String,
+    time_to_detect: String,
+    time_to_resolve: String,
+    detection: String,
+    scores: String,
+}
+
+#[derive(Serialize)]
+struct MetricsPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    metrics: &'a metrics::Metrics,
+    charts: Charts,
 }
 
 #[derive(Serialize)]
@@ -205,6 +295,10 @@ struct ActionsPage<'a> {
     common: Common<'a>,
     actions: &'a [ActionRow],
     summary_counts: ActionCounts,
+    by_owner: Vec<OwnerLink<'a>>,
+    by_priority: Vec<ledger::PriorityCount>,
+    completion: CompletionRates,
+    unowned: Vec<&'a ActionRow>,
 }
 
 #[derive(Serialize)]
@@ -231,6 +325,83 @@ fn named<'a>(ids: &'a [String], lookup: impl Fn(&str) -> Option<&'a Described>) 
             },
         })
         .collect()
+}
+
+/// How many related incidents an incident page lists.
+const RELATED_SHOWN: usize = 5;
+
+/// The charts of the metrics page.
+fn metric_charts(m: &metrics::Metrics) -> Charts {
+    let months: Vec<String> = m.per_month.iter().map(|p| p.month.clone()).collect();
+    let severities: Vec<String> = m
+        .per_month
+        .first()
+        .map(|p| p.by_severity.iter().map(|c| c.key.clone()).collect())
+        .unwrap_or_default();
+    let per_month = severities
+        .iter()
+        .enumerate()
+        .map(|(i, sev)| {
+            (
+                sev.clone(),
+                m.per_month
+                    .iter()
+                    .map(|p| p.by_severity[i].count as f64)
+                    .collect(),
+            )
+        })
+        .collect::<Vec<_>>();
+    let keys: Vec<String> = m.by_severity.iter().map(|g| g.key.clone()).collect();
+    let spread = |pick: fn(&metrics::GroupSpread) -> &metrics::Spread| {
+        vec![
+            (
+                "median".to_string(),
+                m.by_severity
+                    .iter()
+                    .map(|g| pick(g).median_minutes.unwrap_or(0.0))
+                    .collect(),
+            ),
+            (
+                "90th percentile".to_string(),
+                m.by_severity
+                    .iter()
+                    .map(|g| pick(g).p90_minutes.unwrap_or(0.0))
+                    .collect(),
+            ),
+        ]
+    };
+    Charts {
+        per_month: charts::bars("Incidents per month by severity", &months, &per_month),
+        time_to_detect: charts::bars(
+            "Time to detect (minutes) by severity",
+            &keys,
+            &spread(|g| &g.time_to_detect),
+        ),
+        time_to_resolve: charts::bars(
+            "Time to resolve (minutes) by severity",
+            &keys,
+            &spread(|g| &g.time_to_resolve),
+        ),
+        detection: charts::bars(
+            "How incidents were detected",
+            &m.detection
+                .iter()
+                .map(|d| d.detection.clone())
+                .collect::<Vec<_>>(),
+            &[(
+                "incidents".to_string(),
+                m.detection.iter().map(|d| d.count as f64).collect(),
+            )],
+        ),
+        scores: charts::bars(
+            "Framework scores",
+            &m.scores.iter().map(|c| c.key.clone()).collect::<Vec<_>>(),
+            &[(
+                "post-mortems".to_string(),
+                m.scores.iter().map(|c| c.count as f64).collect(),
+            )],
+        ),
+    }
 }
 
 /// `../` once per folder level of `path`, so links work from any base path
@@ -286,6 +457,25 @@ fn render_pages(
     let open_actions = views::open_actions(&archive.post_mortems, today);
     let counts = views::counts(&summaries, &open_actions, config);
     let groups = views::causes(&archive.post_mortems, config);
+    let quarters = views::quarters(&archive.post_mortems);
+    let ordered: Vec<&PostMortem> = newest.iter().map(|(_, pm)| *pm).collect();
+    let all_actions: Vec<ActionRow> = ordered
+        .iter()
+        .flat_map(|pm| {
+            pm.action_items
+                .iter()
+                .map(|a| views::action_row(pm, a, today))
+        })
+        .collect();
+    let index_of: std::collections::HashMap<&str, usize> = archive
+        .post_mortems
+        .iter()
+        .enumerate()
+        .map(|(i, pm)| (pm.id.as_str(), i))
+        .collect();
+    let recurrences =
+        recurrence::recurrences(&archive.post_mortems, config.framework.recurrence_days);
+    let related = recurrence::related(&archive.post_mortems, RELATED_SHOWN);
 
     let page = |path: String,
                 template: &str,
@@ -316,6 +506,8 @@ fn render_pages(
                 .iter()
                 .map(|a| views::action_row(pm, a, today))
                 .collect(),
+            related: &related[index_of[pm.id.as_str()]],
+            recurrences: &recurrences[index_of[pm.id.as_str()]],
         };
         page(path, "incident.html", &context)
     };
@@ -357,7 +549,38 @@ fn render_pages(
         "causes.html",
         &CausesPage {
             common: common("causes/index.html", "causes"),
-            groups: groups.iter().filter(|g| !g.incidents.is_empty()).collect(),
+            groups: groups
+                .iter()
+                .filter(|g| !g.incidents.is_empty())
+                .map(|group| {
+                    let trend = views::trend(group, &archive.post_mortems, &quarters);
+                    let trend_svg =
+                        charts::sparkline(&format!("{} per quarter", group.name), &trend);
+                    CauseTrend {
+                        group,
+                        trend,
+                        trend_svg,
+                    }
+                })
+                .collect(),
+            quarters: &quarters,
+            factors: views::recurring_factors(&ordered),
+            recurrences: ordered
+                .iter()
+                .flat_map(|pm| {
+                    let later = recurrence::link(pm, Vec::new());
+                    recurrences[index_of[pm.id.as_str()]]
+                        .iter()
+                        .filter(|r| r.other_is_earlier)
+                        .map(move |r| RecurringPair {
+                            earlier: &r.other,
+                            later: later.clone(),
+                            days_apart: r.days_apart,
+                            shared: &r.other.shared,
+                            earlier_actions: &r.earlier_actions,
+                        })
+                })
+                .collect(),
             counted: archive
                 .post_mortems
                 .iter()
@@ -365,6 +588,7 @@ fn render_pages(
                 .count(),
         },
     )?);
+    let owners = ledger::owners(&all_actions);
     files.push(page(
         "actions/index.html".into(),
         "actions.html",
@@ -378,6 +602,88 @@ fn render_pages(
                 without_owner: open_actions.iter().filter(|a| a.owner.is_empty()).count(),
                 without_due: open_actions.iter().filter(|a| a.due.is_none()).count(),
             },
+            by_owner: owners
+                .iter()
+                .filter(|o| !o.open.is_empty())
+                .map(|o| OwnerLink {
+                    name: &o.name,
+                    url: &o.url,
+                    open: o.open.len(),
+                    overdue: o.overdue,
+                })
+                .collect(),
+            by_priority: ledger::by_priority(&open_actions),
+            completion: {
+                let (by_incident, by_quarter) = ledger::completion_rates(&ordered);
+                CompletionRates {
+                    by_quarter,
+                    by_incident,
+                }
+            },
+            unowned: open_actions
+                .iter()
+                .filter(|a| a.owner.trim().is_empty() || a.due.is_none())
+                .collect(),
+        },
+    )?);
+    for owner in &owners {
+        let path = owner.url.clone();
+        files.push(page(
+            path.clone(),
+            "owner.html",
+            &OwnerPage {
+                common: common(&path, "owner"),
+                owner,
+            },
+        )?);
+    }
+    let services = services::services(&newest, config);
+    files.push(page(
+        "services/index.html".into(),
+        "services.html",
+        &ServicesPage {
+            common: common("services/index.html", "services"),
+            services: &services,
+        },
+    )?);
+    for service in &services {
+        let path = service.url.clone();
+        let context = ServicePage {
+            common: common(&path, "service"),
+            service,
+            incidents: summaries
+                .iter()
+                .filter(|s| service.incident_ids.contains(&s.id))
+                .collect(),
+            actions: open_actions
+                .iter()
+                .filter(|a| service.incident_ids.contains(&a.incident_id))
+                .collect(),
+            debt: config
+                .debt
+                .iter()
+                .filter(|d| d.services.contains(&service.id))
+                .collect(),
+        };
+        files.push(page(path, "service.html", &context)?);
+    }
+    let debt = debt::ranked(&ordered, config);
+    files.push(page(
+        "debt/index.html".into(),
+        "debt.html",
+        &DebtPage {
+            common: common("debt/index.html", "debt"),
+            debt: &debt,
+        },
+    )?);
+    let metrics = metrics::compute(&archive.post_mortems, config);
+    files.push(page(
+        "metrics/index.html".into(),
+        "metrics.html",
+        &MetricsPage {
+            common: common("metrics/index.html", "metrics"),
+            metrics: &metrics,
+            charts: metric_charts(&metrics),
         },
     )?);
     files.push(page(
@@ -388,19 +694,11 @@ fn render_pages(
         },
     )?);
 
-    let ordered: Vec<&PostMortem> = newest.iter().map(|(_, pm)| *pm).collect();
     files.push(OutputFile {
         path: "incidents.json".into(),
         bytes: export::incidents_json(&ordered, config),
     });
-    let all_actions: Vec<ActionRow> = ordered
-        .iter()
-        .flat_map(|pm| {
-            pm.action_items
-                .iter()
-                .map(|a| views::action_row(pm, a, today))
-        })
-        .collect();
+
     files.push(OutputFile {
         path: "actions.json".into(),
         bytes: export::actions_json(&all_actions),
@@ -414,7 +712,6 @@ fn render_pages(
         path: "atom.xml".into(),
         bytes: feeds::atom(&ordered, config, &format!("{today}T00:00:00Z")),
     });
-    let metrics = metrics::compute(&archive.post_mortems, config);
     files.push(OutputFile {
         path: "metrics.json".into(),
         bytes: serde_json::to_vec_pretty(&metrics).expect("plain data serialises"),

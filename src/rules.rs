@@ -199,7 +199,9 @@ fn severity(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
 fn declared_ids(pm: &PostMortem, config: &SiteConfig, out: &mut Findings) {
     let services: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     let categories: Vec<&str> = config.categories.iter().map(|s| s.id.as_str()).collect();
+    let debt: Vec<&str> = config.debt.iter().map(|s| s.id.as_str()).collect();
     for (key, used, declared, rule, table) in [
+        ("debt", &pm.front.debt, &debt, Rule::UnknownDebt, "[[debt]]"),
         (
             "services",
             &pm.front.services,

@@ -449,3 +449,99 @@ pub fn review_steps(pm: &PostMortem) -> Vec<ReviewStep> {
         .filter(|s| !s.questions.is_empty())
         .collect()
 }
+
+/// `2021-Q4` for a date.
+pub fn quarter_of(date: jiff::civil::Date) -> String {
+    format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)
+}
+
+/// Every quarter from the first incident's to the last's, in order.
+pub fn quarters(post_mortems: &[PostMortem]) -> Vec<String> {
+    let dates: Vec<jiff::civil::Date> = post_mortems
+        .iter()
+        .filter_map(|pm| pm.front.started.map(|s| s.date()))
+        .collect();
+    let (Some(first), Some(last)) = (dates.iter().min(), dates.iter().max()) else {
+        return Vec::new();
+    };
+    let index = |d: &jiff::civil::Date| i32::from(d.year()) * 4 + i32::from((d.month() - 1) / 3);
+    (index(first)..=index(last))
+        .map(|q| format!("{}-Q{}", q.div_euclid(4), q.rem_euclid(4) + 1))
+        .collect()
+}
+
+/// Incidents per quarter for each cause group, aligned with `quarters`.
+pub fn trend(group: &CauseGroup, post_mortems: &[PostMortem], quarters: &[String]) -> Vec<usize> {
+    let mut counts = vec![0; quarters.len()];
+    for entry in &group.incidents {
+        let started = post_mortems
+            .iter()
+            .find(|pm| pm.id == entry.id)
+            .and_then(|pm| pm.front.started);
+        if let Some(q) =
+            started.and_then(|s| quarters.iter().position(|q| *q == quarter_of(s.date())))
+        {
+            counts[q] += 1;
+        }
+    }
+    counts
+}
+
+/// A contributing factor that recurs across incidents.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecurringFactor {
+    pub name: String,
+    pub incidents: Vec<crate::recurrence::Link>,
+}
+
+/// A factor's name folded so that "Missing alert on X." and "missing alert
+/// on x" are one.
+pub fn normalise_factor(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty() && !matches!(*w, "a" | "an" | "the"))
+        .collect();
+    words.join(" ")
+}
+
+/// Contributing factors named in two or more incidents, most incidents first.
+pub fn recurring_factors(newest: &[&PostMortem]) -> Vec<RecurringFactor> {
+    let mut groups: BTreeMap<String, RecurringFactor> = BTreeMap::new();
+    for pm in newest {
+        for factor in &pm.root_cause.contributing {
+            let key = normalise_factor(&factor.name);
+            if key.is_empty() {
+                continue;
+            }
+            let group = groups.entry(key).or_insert_with(|| RecurringFactor {
+                name: factor.name.clone(),
+                incidents: Vec::new(),
+            });
+            if !group.incidents.iter().any(|l| l.id == pm.id) {
+                group.incidents.push(crate::recurrence::Link {
+                    id: pm.id.clone(),
+                    title: pm.title().to_string(),
+                    url: incident_url(&pm.id),
+                    date: pm
+                        .front
+                        .started
+                        .map(|s| s.date().to_string())
+                        .unwrap_or_default(),
+                    shared: Vec::new(),
+                });
+            }
+        }
+    }
+    let mut factors: Vec<RecurringFactor> = groups
+        .into_values()
+        .filter(|f| f.incidents.len() > 1)
+        .collect();
+    factors.sort_by(|a, b| {
+        b.incidents
+            .len()
+            .cmp(&a.incidents.len())
+            .then(a.name.cmp(&b.name))
+    });
+    factors
+}
