@@ -323,6 +323,31 @@ fn feeds_and_exports_are_written_and_parse() {
         lines[1]
     );
     let atom = std::fs::read_to_string(out.join("atom.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&atom).expect("atom.xml is well-formed XML");
+    let feed = doc.root_element();
+    assert_eq!(
+        (feed.tag_name().name(), feed.tag_name().namespace()),
+        ("feed", Some("http://www.w3.org/2005/Atom"))
+    );
+    let entries: Vec<_> = feed
+        .children()
+        .filter(|n| n.has_tag_name("entry"))
+        .collect();
+    assert_eq!(entries.len(), 1);
+    let child = |n: &roxmltree::Node, name: &str| {
+        n.children()
+            .find(|c| c.has_tag_name(name))
+            .and_then(|c| c.text())
+            .map(String::from)
+    };
+    assert_eq!(
+        child(&entries[0], "title").as_deref(),
+        Some("Checkout errors after a connection-pool setting was pushed everywhere")
+    );
+    assert_eq!(
+        child(&entries[0], "published").as_deref(),
+        Some("2024-03-14T09:12:00+01:00")
+    );
     assert!(atom.starts_with(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
     ));
@@ -342,4 +367,40 @@ fn feeds_and_exports_are_written_and_parse() {
     ] {
         assert!(out.join(page).is_file(), "{page}");
     }
+}
+
+#[test]
+fn causes_count_incidents_per_category_with_a_quarterly_trend() {
+    let archive = archive();
+    let groups = views::causes(&archive.post_mortems, &archive.config);
+    let counts: Vec<(&str, usize)> = groups
+        .iter()
+        .filter(|g| !g.incidents.is_empty())
+        .map(|g| (g.id.as_str(), g.incidents.len()))
+        .collect();
+    assert_eq!(counts, [("config-change", 4), ("capacity", 2)]);
+    let quarters = views::quarters(&archive.post_mortems);
+    assert_eq!(quarters, ["2024-Q1", "2024-Q2", "2024-Q3"]);
+    // config-change: a (Jan), b (Feb), e and f (Aug).
+    assert_eq!(
+        views::trend(&groups[0], &archive.post_mortems, &quarters),
+        [2, 0, 2]
+    );
+}
+
+#[test]
+fn contributing_factors_recur_across_incidents_by_normalised_name() {
+    assert_eq!(
+        views::normalise_factor("The missing alert on X."),
+        "missing alert on x"
+    );
+    let archive = archive();
+    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.post_mortems.iter().collect();
+    let factors = views::recurring_factors(&newest);
+    // Every fixture incident names "No canary" as a factor.
+    assert_eq!(factors.len(), 1);
+    assert_eq!(
+        (factors[0].name.as_str(), factors[0].incidents.len()),
+        ("No canary", 6)
+    );
 }
