@@ -13,24 +13,37 @@ const FILLS: [&str; 6] = [
     "#b91c1c", "#c2410c", "#ca8a04", "#64748b", "#0f766e", "#6d28d9",
 ];
 
-/// A vertical bar chart; with several series the bars stack. `labels` name
-/// the bars, each series gives one value per bar.
-pub fn bars(title: &str, labels: &[String], series: &[(String, Vec<f64>)]) -> String {
+/// How several series share a bar's slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Parts of one whole (incidents by severity).
+    Stacked,
+    /// Separate measures side by side (median and 90th percentile).
+    Grouped,
+}
+
+/// A vertical bar chart. `labels` name the slots; each series gives one
+/// value per slot.
+pub fn bars(
+    title: &str,
+    labels: &[String],
+    series: &[(String, Vec<f64>)],
+    layout: Layout,
+) -> String {
     let width = 640.0_f64;
     let height = 220.0_f64;
     let (left, bottom, top) = (36.0, 36.0, 24.0);
     let plot_h = height - bottom - top;
     let n = labels.len().max(1) as f64;
     let slot = (width - left - 8.0) / n;
-    let totals: Vec<f64> = (0..labels.len())
-        .map(|i| {
-            series
-                .iter()
-                .map(|(_, v)| v.get(i).copied().unwrap_or(0.0))
-                .sum()
+    let value = |s: &(String, Vec<f64>), i: usize| s.1.get(i).copied().unwrap_or(0.0);
+    let max = (0..labels.len())
+        .map(|i| match layout {
+            Layout::Stacked => series.iter().map(|s| value(s, i)).sum(),
+            Layout::Grouped => series.iter().map(|s| value(s, i)).fold(0.0, f64::max),
         })
-        .collect();
-    let max = totals.iter().copied().fold(0.0_f64, f64::max).max(1.0);
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
     let mut svg = format!(
         "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\" aria-label=\"{}\"><title>{}</title>",
         escape(title),
@@ -58,7 +71,17 @@ pub fn bars(title: &str, labels: &[String], series: &[(String, Vec<f64>)]) -> St
                 continue;
             }
             let h = plot_h * v / max;
-            y -= h;
+            let (x, bar_w) = match layout {
+                Layout::Stacked => {
+                    y -= h;
+                    (x, bar_w)
+                }
+                Layout::Grouped => {
+                    y = height - bottom - h;
+                    let group_w = bar_w / series.len() as f64;
+                    (x + group_w * s as f64, group_w)
+                }
+            };
             svg.push_str(&format!(
                 "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
                 FILLS[s % FILLS.len()],
@@ -119,8 +142,8 @@ pub fn sparkline(title: &str, values: &[usize]) -> String {
 }
 
 fn format_value(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v as i64)
+    if (v - v.round()).abs() < 1e-9 || v >= 100.0 {
+        format!("{}", v.round() as i64)
     } else {
         format!("{v:.1}")
     }
@@ -136,6 +159,7 @@ mod tests {
             "Incidents <per> month",
             &["2024-01".into(), "2024-02".into()],
             &[("P0".into(), vec![1.0, 0.0]), ("P1".into(), vec![2.0, 3.0])],
+            Layout::Stacked,
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("<title>Incidents &lt;per&gt; month</title>"));

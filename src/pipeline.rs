@@ -371,16 +371,23 @@ fn metric_charts(m: &metrics::Metrics) -> Charts {
         ]
     };
     Charts {
-        per_month: charts::bars("Incidents per month by severity", &months, &per_month),
+        per_month: charts::bars(
+            "Incidents per month by severity",
+            &months,
+            &per_month,
+            charts::Layout::Stacked,
+        ),
         time_to_detect: charts::bars(
             "Time to detect (minutes) by severity",
             &keys,
             &spread(|g| &g.time_to_detect),
+            charts::Layout::Grouped,
         ),
         time_to_resolve: charts::bars(
             "Time to resolve (minutes) by severity",
             &keys,
             &spread(|g| &g.time_to_resolve),
+            charts::Layout::Grouped,
         ),
         detection: charts::bars(
             "How incidents were detected",
@@ -392,6 +399,7 @@ fn metric_charts(m: &metrics::Metrics) -> Charts {
                 "incidents".to_string(),
                 m.detection.iter().map(|d| d.count as f64).collect(),
             )],
+            charts::Layout::Stacked,
         ),
         scores: charts::bars(
             "Framework scores",
@@ -400,6 +408,7 @@ fn metric_charts(m: &metrics::Metrics) -> Charts {
                 "post-mortems".to_string(),
                 m.scores.iter().map(|c| c.count as f64).collect(),
             )],
+            charts::Layout::Stacked,
         ),
     }
 }

@@ -42,7 +42,7 @@ fn check_the_bundled_archive_is_clean() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "checked 10 post-mortems: 0 errors, 0 warnings\n"
+        "checked 12 post-mortems: 0 errors, 0 warnings\n"
     );
 }
 

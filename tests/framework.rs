@@ -872,7 +872,7 @@ fn score_is_in_incidents_json_for_the_bundled_archive() {
     let incidents: Value =
         serde_json::from_slice(&std::fs::read(out.join("incidents.json")).unwrap()).unwrap();
     let list = incidents.as_array().unwrap();
-    assert_eq!(list.len(), 10);
+    assert_eq!(list.len(), 12);
     for i in list {
         assert_eq!(i["score"], Value::from(100), "score of {}", i["id"]);
     }
