@@ -5,8 +5,7 @@ use serde::Serialize;
 
 use crate::config::SiteConfig;
 use crate::post_mortem::PostMortem;
-use crate::recurrence::Link;
-use crate::views::incident_url;
+use crate::recurrence::{self, Link};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DebtItem {
@@ -37,17 +36,7 @@ pub fn ranked(newest: &[&PostMortem], config: &SiteConfig) -> Vec<DebtItem> {
                 services: d.services.clone(),
                 incidents: citing
                     .iter()
-                    .map(|pm| Link {
-                        id: pm.id.clone(),
-                        title: pm.title().to_string(),
-                        url: incident_url(&pm.id),
-                        date: pm
-                            .front
-                            .started
-                            .map(|s| s.date().to_string())
-                            .unwrap_or_default(),
-                        shared: vec![d.id.clone()],
-                    })
+                    .map(|pm| recurrence::link(pm, vec![d.id.clone()]))
                     .collect(),
                 count: citing.len(),
                 impact_hours: citing

@@ -2039,7 +2039,7 @@ fn has_deliverable_clause(t: &[&str]) -> bool {
 pub fn vagueness(action: &str) -> Option<Vagueness> {
     let toks = tokenize(action);
     let all: Vec<&str> = toks.iter().map(|t| t.w.as_str()).collect();
-    // Skip list numbering and filler: "1.", "We will", "Need to", "TODO:".
+    // Skip list numbering and filler: "1.", "We will", "Need to", a to-do marker.
     let mut s = 0;
     while s < all.len() {
         let w = all[s];

@@ -519,17 +519,9 @@ pub fn recurring_factors(newest: &[&PostMortem]) -> Vec<RecurringFactor> {
                 incidents: Vec::new(),
             });
             if !group.incidents.iter().any(|l| l.id == pm.id) {
-                group.incidents.push(crate::recurrence::Link {
-                    id: pm.id.clone(),
-                    title: pm.title().to_string(),
-                    url: incident_url(&pm.id),
-                    date: pm
-                        .front
-                        .started
-                        .map(|s| s.date().to_string())
-                        .unwrap_or_default(),
-                    shared: Vec::new(),
-                });
+                group
+                    .incidents
+                    .push(crate::recurrence::link(pm, Vec::new()));
             }
         }
     }
