@@ -2096,6 +2096,9 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
     if let Some(h) = SCOPE_HEDGES.iter().find(|h| contains_phrase(&text, h)) {
         return Some(Vagueness::VagueVerb((*h).to_string()));
     }
+    if let Some(object) = bare_generic_object(t) {
+        return Some(Vagueness::VagueVerb(format!("{lead} {object}")));
+    }
     if specific {
         return None;
     }
@@ -2156,6 +2159,49 @@ pub fn vagueness(action: &str) -> Option<Vagueness> {
         return Some(Vagueness::TooShort);
     }
     None
+}
+
+/// "Fix the bug", "Update the runbook", "Document the process": a verb and a
+/// generic object, with nothing saying which one or what changes. Returns the
+/// object as written.
+fn bare_generic_object(t: &[&str]) -> Option<String> {
+    const VERBS: [&str; 14] = [
+        "fix", "update", "document", "review", "revisit", "refactor", "change", "adjust", "tune",
+        "rework", "revise", "clean", "check", "address",
+    ];
+    const GENERIC: [&str; 16] = [
+        "bug",
+        "bugs",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "process",
+        "processes",
+        "runbook",
+        "runbooks",
+        "docs",
+        "documentation",
+        "config",
+        "configuration",
+        "code",
+        "system",
+    ];
+    let words: Vec<&str> = t
+        .iter()
+        .copied()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let (verb, rest) = words.split_first()?;
+    if !VERBS.contains(verb) || rest.is_empty() || rest.len() > 3 {
+        return None;
+    }
+    let nouns: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|w| !matches!(*w, "the" | "a" | "an" | "our" | "this" | "that" | "all"))
+        .collect();
+    (nouns.len() == 1 && GENERIC.contains(&nouns[0])).then(|| rest.join(" "))
 }
 
 // ---------------------------------------------------------------------------
@@ -2537,6 +2583,22 @@ mod tests {
         );
         // An exhortation is not a rejection.
         assert!(hit("Remind engineers that they must not be sloppy.").is_some());
+    }
+
+    #[test]
+    fn a_verb_and_a_generic_object_is_vague() {
+        for vague in ["Fix the bug", "Update the runbook", "Document the process"] {
+            assert!(
+                matches!(vagueness(vague), Some(Vagueness::VagueVerb(_))),
+                "{vague}"
+            );
+        }
+        for specific in [
+            "Update the runbook for failover with the new promote command",
+            "Fix the race in the cache warmer that double-writes keys",
+        ] {
+            assert_eq!(vagueness(specific), None, "{specific}");
+        }
     }
 
     #[test]
