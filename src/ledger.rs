@@ -72,31 +72,31 @@ pub fn owners(rows: &[ActionRow]) -> Vec<Owner> {
 #[derive(Debug, Clone, Serialize)]
 pub struct PriorityCount {
     pub priority: String,
+    /// 0 for High to 3 for an unknown priority, as on action rows.
+    pub rank: u8,
     pub open: usize,
     pub overdue: usize,
 }
 
 /// Open items per priority, High first.
 pub fn by_priority(open_rows: &[ActionRow]) -> Vec<PriorityCount> {
-    let mut groups: Vec<(u8, PriorityCount)> = Vec::new();
+    let mut groups: Vec<PriorityCount> = Vec::new();
     for row in open_rows {
-        match groups.iter_mut().find(|(_, g)| g.priority == row.priority) {
-            Some((_, g)) => {
+        match groups.iter_mut().find(|g| g.priority == row.priority) {
+            Some(g) => {
                 g.open += 1;
                 g.overdue += usize::from(row.overdue);
             }
-            None => groups.push((
-                row.priority_rank,
-                PriorityCount {
-                    priority: row.priority.clone(),
-                    open: 1,
-                    overdue: usize::from(row.overdue),
-                },
-            )),
+            None => groups.push(PriorityCount {
+                priority: row.priority.clone(),
+                rank: row.priority_rank,
+                open: 1,
+                overdue: usize::from(row.overdue),
+            }),
         }
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.priority.cmp(&b.1.priority)));
-    groups.into_iter().map(|(_, g)| g).collect()
+    groups.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.priority.cmp(&b.priority)));
+    groups
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

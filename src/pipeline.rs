@@ -562,7 +562,7 @@ fn render_pages(
                 .iter()
                 .filter(|g| !g.incidents.is_empty())
                 .map(|group| {
-                    let trend = views::trend(group, &archive.post_mortems, &quarters);
+                    let trend = views::trend(group, &quarters);
                     let trend_svg =
                         charts::sparkline(&format!("{} per quarter", group.name), &trend);
                     CauseTrend {

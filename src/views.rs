@@ -258,6 +258,8 @@ pub struct CauseEntry {
     pub proximate_cause: String,
     pub deepest_why: String,
     pub whys: usize,
+    /// The quarter the incident started in (`2021-Q4`), for trends.
+    pub quarter: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -311,6 +313,11 @@ pub fn causes(post_mortems: &[PostMortem], config: &SiteConfig) -> Vec<CauseGrou
                 .map(|w| w.text.clone())
                 .unwrap_or_default(),
             whys: pm.root_cause.whys.len(),
+            quarter: pm
+                .front
+                .started
+                .map(|s| quarter_of(s.date()))
+                .unwrap_or_default(),
         };
         if pm.front.root_cause_categories.is_empty() {
             none.push(entry());
@@ -471,16 +478,10 @@ pub fn quarters(post_mortems: &[PostMortem]) -> Vec<String> {
 }
 
 /// Incidents per quarter for each cause group, aligned with `quarters`.
-pub fn trend(group: &CauseGroup, post_mortems: &[PostMortem], quarters: &[String]) -> Vec<usize> {
+pub fn trend(group: &CauseGroup, quarters: &[String]) -> Vec<usize> {
     let mut counts = vec![0; quarters.len()];
     for entry in &group.incidents {
-        let started = post_mortems
-            .iter()
-            .find(|pm| pm.id == entry.id)
-            .and_then(|pm| pm.front.started);
-        if let Some(q) =
-            started.and_then(|s| quarters.iter().position(|q| *q == quarter_of(s.date())))
-        {
+        if let Some(q) = quarters.iter().position(|q| *q == entry.quarter) {
             counts[q] += 1;
         }
     }
