@@ -178,7 +178,7 @@ fn main() {
     let archive = pipeline::load(&root, false).expect("loading the corpus");
     assert_eq!(archive.post_mortems.len(), n, "every generated file loads");
     report_findings(&archive);
-    let people = rules::people(&archive.post_mortems);
+    let people = rules::people(&archive.all());
     let theme = Theme::load(&root, "default").expect("loading the theme");
     let (relative, text) = typical_file(&root);
     let id = post_mortem::id_for(&relative);

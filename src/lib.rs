@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod markdown;
 pub mod metrics;
 pub mod output;
+pub mod pages;
 pub mod pipeline;
 pub mod post_mortem;
 pub mod recurrence;

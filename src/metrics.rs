@@ -126,9 +126,10 @@ fn detection_kind(raw: &str) -> String {
     }
 }
 
-pub fn compute(post_mortems: &[PostMortem], config: &SiteConfig) -> Metrics {
+pub fn compute(post_mortems: &[&PostMortem], config: &SiteConfig) -> Metrics {
     let dated: Vec<&PostMortem> = post_mortems
         .iter()
+        .copied()
         .filter(|pm| pm.front.started.is_some())
         .collect();
     let mut months: BTreeMap<String, Vec<&PostMortem>> = BTreeMap::new();
@@ -164,7 +165,10 @@ pub fn compute(post_mortems: &[PostMortem], config: &SiteConfig) -> Metrics {
         .map(|s| {
             spread_of(
                 s.id.clone(),
-                post_mortems.iter().filter(|pm| severity_of(pm) == s.id),
+                post_mortems
+                    .iter()
+                    .copied()
+                    .filter(|pm| severity_of(pm) == s.id),
             )
         })
         .collect();
@@ -181,6 +185,7 @@ pub fn compute(post_mortems: &[PostMortem], config: &SiteConfig) -> Metrics {
                 y.to_string(),
                 post_mortems
                     .iter()
+                    .copied()
                     .filter(move |pm| pm.front.started.is_some_and(|s| s.date().year() == y)),
             )
         })
@@ -218,7 +223,7 @@ pub fn compute(post_mortems: &[PostMortem], config: &SiteConfig) -> Metrics {
         per_month,
         by_severity,
         by_year,
-        overall: spread_of("all".into(), post_mortems.iter()),
+        overall: spread_of("all".into(), post_mortems.iter().copied()),
         detection,
         scores: vec![band(90, 100), band(70, 89), band(50, 69), band(0, 49)],
         min_sample: MIN_SAMPLE,

@@ -79,7 +79,7 @@ fn aims_at(action: &str, targets: &[&String]) -> bool {
 /// Indexes of dated incidents per id that `ids` gives (a service, a
 /// category), each list in start order.
 fn buckets<'a>(
-    post_mortems: &'a [PostMortem],
+    post_mortems: &'a [&'a PostMortem],
     ids: impl Fn(&'a PostMortem) -> &'a [String],
 ) -> BTreeMap<&'a str, Vec<usize>> {
     let mut buckets: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -102,7 +102,7 @@ fn buckets<'a>(
 /// Every recurrence of every incident, indexed like `post_mortems`. Pairs
 /// are found per service in start order, so the work grows with the
 /// incidents inside each window, not with the square of the archive.
-pub fn recurrences(post_mortems: &[PostMortem], window_days: i64) -> Vec<Vec<Recurrence>> {
+pub fn recurrences(post_mortems: &[&PostMortem], window_days: i64) -> Vec<Vec<Recurrence>> {
     let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
     for list in buckets(post_mortems, |pm| &pm.front.services).values() {
         for (k, &i) in list.iter().enumerate() {
@@ -170,7 +170,7 @@ pub fn recurrences(post_mortems: &[PostMortem], window_days: i64) -> Vec<Vec<Rec
 /// Up to `limit` incidents most related to each one: sharing services,
 /// categories or debt, most shared first, then nearest in time. Candidates
 /// are the nearest incidents in time on each service, category and debt item.
-pub fn related(post_mortems: &[PostMortem], limit: usize) -> Vec<Vec<Link>> {
+pub fn related(post_mortems: &[&PostMortem], limit: usize) -> Vec<Vec<Link>> {
     const NEIGHBOURS: usize = 25;
     let all: Vec<BTreeMap<&str, Vec<usize>>> = vec![
         buckets(post_mortems, |pm| &pm.front.services),

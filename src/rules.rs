@@ -387,7 +387,7 @@ fn action_item(item: &ActionItem, out: &mut Findings) {
 
 /// Every action-item owner in `post_mortems` that names one person: the
 /// names `named-person` looks for in the analysis.
-pub fn people(post_mortems: &[PostMortem]) -> Vec<String> {
+pub fn people(post_mortems: &[&PostMortem]) -> Vec<String> {
     let mut names: Vec<String> = post_mortems
         .iter()
         .flat_map(|pm| pm.action_items.iter())
@@ -662,7 +662,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Two files that map to the same output id: an error on each, naming all.
-pub fn duplicate_ids(post_mortems: &[PostMortem]) -> Vec<Finding> {
+pub fn duplicate_ids(post_mortems: &[&PostMortem]) -> Vec<Finding> {
     let mut by_id: std::collections::BTreeMap<&str, Vec<&PostMortem>> = Default::default();
     for pm in post_mortems {
         by_id.entry(&pm.id).or_default().push(pm);

@@ -74,6 +74,15 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
     }
 }
 
+/// One record per post-mortem; `summaries` are indexed alike.
+pub fn records(post_mortems: &[&PostMortem], summaries: &[IncidentSummary]) -> Vec<Record> {
+    post_mortems
+        .iter()
+        .zip(summaries)
+        .map(|(pm, summary)| record(pm, summary))
+        .collect()
+}
+
 /// Text of rendered HTML, for indexing: tags dropped, entities decoded.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());

@@ -43,6 +43,7 @@ pub struct Theme {
     /// Where the theme came from, for messages.
     pub origin: String,
     tera: Tera,
+    templates: Vec<String>,
     pub static_files: Vec<StaticFile>,
 }
 
@@ -82,6 +83,7 @@ impl Theme {
         tera.register_filter("minutes", |m: i64, _: tera::Kwargs, _: &tera::State| {
             crate::dates::format_minutes(m)
         });
+        let names = templates.iter().map(|(name, _)| name.clone()).collect();
         tera.add_raw_templates(templates)
             .map_err(|e| ThemeError::Template {
                 theme: origin.clone(),
@@ -90,8 +92,14 @@ impl Theme {
         Ok(Theme {
             origin,
             tera,
+            templates: names,
             static_files,
         })
+    }
+
+    /// Whether the theme has `template`; optional pages are made only then.
+    pub fn has_template(&self, template: &str) -> bool {
+        self.templates.iter().any(|t| t == template)
     }
 
     /// Renders `template` with `context`; `page` names the output in errors.

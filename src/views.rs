@@ -227,7 +227,7 @@ pub fn action_row(pm: &PostMortem, item: &ActionItem, today: Date) -> ActionRow 
 
 /// Every action item not done, across all incidents: overdue first (most
 /// overdue at the top), then by due date, undated last.
-pub fn open_actions(post_mortems: &[PostMortem], today: Date) -> Vec<ActionRow> {
+pub fn open_actions(post_mortems: &[&PostMortem], today: Date) -> Vec<ActionRow> {
     let mut rows: Vec<ActionRow> = post_mortems
         .iter()
         .flat_map(|pm| {
@@ -273,7 +273,7 @@ pub struct CauseGroup {
 
 /// Incidents grouped by root-cause category: declared categories in
 /// site.toml order, then undeclared ids, then incidents with none.
-pub fn causes(post_mortems: &[PostMortem], config: &SiteConfig) -> Vec<CauseGroup> {
+pub fn causes(post_mortems: &[&PostMortem], config: &SiteConfig) -> Vec<CauseGroup> {
     let mut groups: Vec<CauseGroup> = config
         .categories
         .iter()
@@ -287,7 +287,7 @@ pub fn causes(post_mortems: &[PostMortem], config: &SiteConfig) -> Vec<CauseGrou
         .collect();
     let mut undeclared: BTreeMap<String, Vec<CauseEntry>> = BTreeMap::new();
     let mut none = Vec::new();
-    let mut ordered: Vec<&PostMortem> = post_mortems.iter().collect();
+    let mut ordered: Vec<&PostMortem> = post_mortems.to_vec();
     ordered.sort_by(|a, b| b.front.started.cmp(&a.front.started).then(a.id.cmp(&b.id)));
     for pm in ordered {
         let entry = || CauseEntry {
@@ -463,7 +463,7 @@ pub fn quarter_of(date: jiff::civil::Date) -> String {
 }
 
 /// Every quarter from the first incident's to the last's, in order.
-pub fn quarters(post_mortems: &[PostMortem]) -> Vec<String> {
+pub fn quarters(post_mortems: &[&PostMortem]) -> Vec<String> {
     let dates: Vec<jiff::civil::Date> = post_mortems
         .iter()
         .filter_map(|pm| pm.front.started.map(|s| s.date()))

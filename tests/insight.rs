@@ -138,7 +138,7 @@ fn index(archive: &hindsight::pipeline::Archive, id: &str) -> usize {
 #[test]
 fn recurrences_share_a_service_and_a_category_within_the_window() {
     let archive = archive();
-    let rec = recurrence::recurrences(&archive.post_mortems, 60);
+    let rec = recurrence::recurrences(&archive.all(), 60);
     // a (Jan 10) and b (Feb 1) share checkout + config-change, 22 days apart: a recurrence.
     // c (May 1) and d (May 20) share checkout + capacity, 19 days apart.
     // b and e share both but are 182 days apart; e and f share no service.
@@ -169,7 +169,7 @@ fn recurrences_share_a_service_and_a_category_within_the_window() {
 #[test]
 fn related_incidents_rank_by_what_they_share_then_by_time() {
     let archive = archive();
-    let related = recurrence::related(&archive.post_mortems, 3);
+    let related = recurrence::related(&archive.all(), 3);
     let ids: Vec<&str> = related[index(&archive, "2024/a")]
         .iter()
         .map(|l| l.id.as_str())
@@ -183,8 +183,8 @@ fn services_have_their_incidents_and_medians() {
     let archive = archive();
     let today = jiff::civil::date(2024, 9, 1);
     let mut newest: Vec<(views::IncidentSummary, &hindsight::post_mortem::PostMortem)> = archive
-        .post_mortems
-        .iter()
+        .all()
+        .into_iter()
         .map(|pm| (views::summary(pm, &archive.config, today), pm))
         .collect();
     newest.sort_by(|(a, _), (b, _)| views::newest_first(a, b));
@@ -213,7 +213,7 @@ fn services_have_their_incidents_and_medians() {
 #[test]
 fn debt_is_ranked_by_incidents_then_impact_hours() {
     let archive = archive();
-    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.post_mortems.iter().collect();
+    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.all();
     let ranked = debt::ranked(&newest, &archive.config);
     assert_eq!(ranked[0].id, "no-canary");
     assert_eq!(ranked[0].count, 3);
@@ -256,7 +256,7 @@ fn the_ledger_groups_by_owner_and_computes_completion() {
         (6, 6, 0, 6)
     );
     assert_eq!(dana.open[0].overdue_days, Some(124));
-    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.post_mortems.iter().collect();
+    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.all();
     let (by_incident, by_quarter) = ledger::completion_rates(&newest);
     assert_eq!(by_incident.len(), 6);
     let quarters: Vec<(&str, usize, usize)> = by_quarter
@@ -272,7 +272,7 @@ fn the_ledger_groups_by_owner_and_computes_completion() {
 #[test]
 fn metrics_give_medians_and_percentiles_only_with_five_incidents() {
     let archive = archive();
-    let m = metrics::compute(&archive.post_mortems, &archive.config);
+    let m = metrics::compute(&archive.all(), &archive.config);
     assert_eq!(m.incidents, 6);
     let months: Vec<(&str, usize)> = m
         .per_month
@@ -372,14 +372,14 @@ fn feeds_and_exports_are_written_and_parse() {
 #[test]
 fn causes_count_incidents_per_category_with_a_quarterly_trend() {
     let archive = archive();
-    let groups = views::causes(&archive.post_mortems, &archive.config);
+    let groups = views::causes(&archive.all(), &archive.config);
     let counts: Vec<(&str, usize)> = groups
         .iter()
         .filter(|g| !g.incidents.is_empty())
         .map(|g| (g.id.as_str(), g.incidents.len()))
         .collect();
     assert_eq!(counts, [("config-change", 4), ("capacity", 2)]);
-    let quarters = views::quarters(&archive.post_mortems);
+    let quarters = views::quarters(&archive.all());
     assert_eq!(quarters, ["2024-Q1", "2024-Q2", "2024-Q3"]);
     // config-change: a (Jan), b (Feb), e and f (Aug).
     assert_eq!(views::trend(&groups[0], &quarters), [2, 0, 2]);
@@ -392,7 +392,7 @@ fn contributing_factors_recur_across_incidents_by_normalised_name() {
         "missing alert on x"
     );
     let archive = archive();
-    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.post_mortems.iter().collect();
+    let newest: Vec<&hindsight::post_mortem::PostMortem> = archive.all();
     let factors = views::recurring_factors(&newest);
     // Every fixture incident names "No canary" as a factor.
     assert_eq!(factors.len(), 1);

@@ -170,7 +170,7 @@ pub fn check_with(text: &str, config: &SiteConfig) -> PostMortem {
         text,
         &config.time_zone,
     );
-    let people = rules::people(std::slice::from_ref(&pm));
+    let people = rules::people(&[&pm]);
     rules::validate(&mut pm, config, &people);
     pm
 }
