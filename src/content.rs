@@ -45,12 +45,21 @@ fn display_path(relative: &Path) -> String {
 /// Folders that cannot be listed become findings, so one bad folder never
 /// hides the rest.
 pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
+    let (paths, mut loaded) = list(root)?;
+    loaded.par_extend(paths.into_par_iter().map(|relative| read(root, relative)));
+    loaded.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(loaded)
+}
+
+/// The post-mortem files below `ROOT/content` (paths below it, sorted), and
+/// the paths that could not be listed, as findings.
+pub fn list(root: &Path) -> Result<(Vec<PathBuf>, Vec<Loaded>), ContentError> {
     let dir = root.join(DIR_NAME);
     if !dir.is_dir() {
         return Err(ContentError::Missing { path: dir });
     }
     let mut paths = Vec::new();
-    let mut loaded = Vec::new();
+    let mut failed = Vec::new();
     let walker = WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -58,7 +67,7 @@ pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+            Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 let relative = e
                     .path()
                     .strip_prefix(&dir)
@@ -84,7 +93,7 @@ pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
                     format!("cannot read this path: {loop_or_io}"),
                     "Check the file's permissions, or remove the link; the rest of the archive is built without it.",
                 );
-                loaded.push(Loaded {
+                failed.push(Loaded {
                     relative,
                     display,
                     text: Err(f.into_sorted().remove(0)),
@@ -92,17 +101,28 @@ pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
             }
         }
     }
-    loaded.par_extend(paths.into_par_iter().map(|relative| {
-        let display = display_path(&relative);
-        let text = read_text(&dir.join(&relative), &display);
-        Loaded {
-            relative,
-            display,
-            text,
-        }
-    }));
-    loaded.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(loaded)
+    Ok((paths, failed))
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "md")
+}
+
+/// Whether `relative` (a path below `content/`) names a post-mortem file:
+/// Markdown, with no hidden or `_` part.
+pub fn is_post_mortem(relative: &Path) -> bool {
+    is_markdown(relative) && !relative.iter().any(is_hidden)
+}
+
+/// Reads one post-mortem file, `relative` to `ROOT/content`.
+pub fn read(root: &Path, relative: PathBuf) -> Loaded {
+    let display = display_path(&relative);
+    let text = read_text(&root.join(DIR_NAME).join(&relative), &display);
+    Loaded {
+        relative,
+        display,
+        text,
+    }
 }
 
 fn read_text(path: &Path, display: &str) -> Result<String, Finding> {

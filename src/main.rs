@@ -36,6 +36,8 @@ enum Command {
     Check(CheckArgs),
     /// Start a new post-mortem from the seed's document.
     New(NewArgs),
+    /// Serve the archive, drafts included, rebuilding and reloading on every save.
+    Serve(ServeArgs),
 }
 
 /// The site folder, shared by every command.
@@ -98,12 +100,39 @@ struct NewArgs {
     ask: bool,
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    root: RootArg,
+    /// The port to listen on; 0 lets the system pick a free one.
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// The address to listen on. Anything but loopback shares your drafts
+    /// with the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Rebuild and reload when files change (the default).
+    #[arg(long, overrides_with = "no_watch")]
+    watch: bool,
+    /// Build once and serve without watching.
+    #[arg(long, overrides_with = "watch")]
+    no_watch: bool,
+    /// Look for changes by polling file times, for file systems without
+    /// change events (containers, network mounts).
+    #[arg(long)]
+    poll: bool,
+    /// Open the archive in the default browser.
+    #[arg(long)]
+    open: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(args),
         Command::New(args) => new(args),
+        Command::Serve(args) => serve(args),
     };
     match result {
         Ok(code) => code,
@@ -128,6 +157,89 @@ fn today() -> Result<Date> {
         }
         Err(_) => Ok(jiff::ZonedDateTime::now().date()),
     }
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode> {
+    use hindsight::serve::{self, Event, ServeOptions};
+    let root = std::path::absolute(&args.root.root)
+        .with_context(|| format!("resolving {}", args.root.root.display()))?;
+    if !root.is_dir() {
+        bail!(
+            "{} is not a folder; pass the site folder with --root",
+            root.display()
+        );
+    }
+    let listener = hindsight::server::bind(args.bind, args.port)?;
+    let open = args.open;
+    let report = move |event: Event| match event {
+        Event::Ready {
+            url,
+            watcher,
+            post_mortems,
+            took,
+            tally,
+            problems,
+        } => {
+            let watching = match watcher {
+                Some(name) => format!("watching with {name}"),
+                None => "not watching".to_string(),
+            };
+            println!(
+                "Serving {url} ({post_mortems} post-mortems, {errors} errors, {warnings} warnings, built in {ms} ms; {watching}; Ctrl-C stops)",
+                errors = tally.errors,
+                warnings = tally.warnings,
+                ms = took.as_millis(),
+            );
+            for p in problems {
+                eprintln!("problem: {p}");
+            }
+            if open {
+                if let Err(e) = open::that_detached(&url) {
+                    eprintln!("could not open a browser: {e}");
+                }
+            }
+        }
+        Event::Rebuilt {
+            changed,
+            revalidated,
+            took,
+            tally,
+            problems,
+        } => {
+            let what = match changed.as_slice() {
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+                [] => "nothing".to_string(),
+            };
+            println!(
+                "Rebuilt after {what} in {ms} ms ({revalidated} revalidated): {errors} errors, {warnings} warnings",
+                ms = took.as_millis(),
+                errors = tally.errors,
+                warnings = tally.warnings,
+            );
+            for p in problems {
+                eprintln!("problem: {p}");
+            }
+        }
+        Event::Indexed { records, took } => {
+            println!(
+                "Search index rebuilt: {records} post-mortems in {ms} ms",
+                ms = took.as_millis()
+            );
+        }
+        Event::SearchFailed(message) => eprintln!("search index: {message}"),
+    };
+    serve::run(
+        ServeOptions {
+            root,
+            watch: !args.no_watch,
+            poll: args.poll,
+            today: || today().unwrap_or_else(|_| jiff::ZonedDateTime::now().date()),
+        },
+        listener,
+        report,
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn colour(stream: &impl IsTerminal) -> bool {

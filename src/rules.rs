@@ -400,6 +400,15 @@ pub fn people(post_mortems: &[&PostMortem]) -> Vec<String> {
     names
 }
 
+/// Whether `named-person` could judge `pm` differently when `names` join or
+/// leave the archive's people: its prose mentions one of them.
+pub fn mentions_any(pm: &PostMortem, names: &[String]) -> bool {
+    names.iter().any(|name| {
+        let first = name.split_whitespace().next().unwrap_or(name);
+        pm.prose.iter().any(|p| p.text.contains(first))
+    })
+}
+
 /// Why an owner cell does not name one person, if it does not.
 fn owner_problem(owner: &str) -> Option<String> {
     let text = owner.trim();

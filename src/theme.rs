@@ -60,6 +60,13 @@ impl Theme {
         Ok(theme)
     }
 
+    /// The default theme built into the binary.
+    pub fn built_in() -> Theme {
+        let (templates, static_files) = built_in_parts();
+        Theme::from_parts("built-in default".into(), templates, static_files)
+            .expect("the built-in theme is valid")
+    }
+
     fn load_theme(root: &Path, name: &str) -> Result<Theme, ThemeError> {
         let dir = root.join("themes").join(name);
         if dir.is_dir() {

@@ -1,0 +1,222 @@
+//! `hindsight serve`: the drafting loop. The workspace is loaded once; each
+//! batch of changes from the watcher updates it, a new `Snapshot` is made
+//! and swapped in whole, and only then are browsers told to reload. The
+//! search index is rebuilt beside it, when the edits pause.
+//!
+//! Nothing here prints: what happens is reported as `Event`s to the caller.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use thiserror::Error;
+
+use crate::finding::Tally;
+use crate::search;
+use crate::server::{self, LiveSite};
+use crate::snapshot::Snapshot;
+use crate::watch::{WatchError, Watcher};
+use crate::workspace::{Change, Workspace};
+
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    /// Rebuild when files change.
+    pub watch: bool,
+    /// Poll for changes instead of using the system's file events.
+    pub poll: bool,
+    /// "Today", asked again on every rebuild.
+    pub today: fn() -> Date,
+}
+
+/// What the serve loop did, for the terminal.
+#[derive(Debug)]
+pub enum Event {
+    Ready {
+        url: String,
+        /// The active watcher, or `None` with `--no-watch`.
+        watcher: Option<String>,
+        post_mortems: usize,
+        took: Duration,
+        tally: Tally,
+        problems: Vec<String>,
+    },
+    Rebuilt {
+        changed: Vec<String>,
+        revalidated: usize,
+        took: Duration,
+        tally: Tally,
+        problems: Vec<String>,
+    },
+    Indexed {
+        records: usize,
+        took: Duration,
+    },
+    SearchFailed(String),
+}
+
+/// How many changed files the overlay keeps listing.
+const RECENT: usize = 5;
+/// The search index is rebuilt once the edits pause this long.
+const SEARCH_PAUSE: Duration = Duration::from_millis(1500);
+
+/// Loads the site under `options.root`, serves it on `listener` and, when
+/// watching, rebuilds on every change. Returns only if the server fails.
+pub fn run(
+    options: ServeOptions,
+    listener: TcpListener,
+    report: impl Fn(Event) + Send + Sync + 'static,
+) -> Result<(), ServeError> {
+    let report: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(report);
+    let started = Instant::now();
+    let mut workspace = Workspace::open(&options.root, true);
+    let first = Snapshot::new(
+        1,
+        workspace.archive(),
+        workspace.theme(),
+        (options.today)(),
+        workspace.problems(),
+        Vec::new(),
+    );
+    let base = server::base_path(&first.archive().config.base_url);
+    let post_mortems = first.archive().post_mortems.len();
+    let tally = first.tally;
+    let site = LiveSite::new(first);
+    let took = started.elapsed();
+
+    let search = spawn_search(Arc::clone(&site), Arc::clone(&report));
+    let _ = search.send(site.current());
+
+    let watcher = if options.watch {
+        Some(Watcher::new(&options.root, options.poll)?)
+    } else {
+        None
+    };
+    let addr = listener.local_addr()?;
+    report(Event::Ready {
+        url: format!("http://{addr}{base}"),
+        watcher: watcher.as_ref().map(|w| w.name().to_string()),
+        post_mortems,
+        took,
+        tally,
+        problems: workspace.problems(),
+    });
+
+    if let Some(mut watcher) = watcher {
+        let site = Arc::clone(&site);
+        let report = Arc::clone(&report);
+        std::thread::Builder::new()
+            .name("hindsight-watch".into())
+            .spawn(move || {
+                let mut recent: Vec<String> = Vec::new();
+                while let Some(change) = watcher.next_change() {
+                    rebuild(
+                        &mut workspace,
+                        &change,
+                        &mut recent,
+                        &site,
+                        options.today,
+                        &*report,
+                    );
+                    let _ = search.send(site.current());
+                }
+            })?;
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("hindsight-http")
+        .build()?;
+    runtime.block_on(server::run(listener, site))?;
+    Ok(())
+}
+
+/// Applies one batch of changes and swaps in the new version.
+pub fn rebuild(
+    workspace: &mut Workspace,
+    change: &Change,
+    recent: &mut Vec<String>,
+    site: &LiveSite,
+    today: fn() -> Date,
+    report: &dyn Fn(Event),
+) {
+    let started = Instant::now();
+    let applied = workspace.apply(change);
+    if applied.changed.is_empty() {
+        return;
+    }
+    for file in applied.changed.iter().rev() {
+        if file.starts_with(crate::content::DIR_NAME) {
+            recent.retain(|f| f != file);
+            recent.insert(0, file.clone());
+        }
+    }
+    recent.truncate(RECENT);
+    let previous = site.current().generation;
+    let snapshot = Snapshot::new(
+        previous + 1,
+        workspace.archive(),
+        workspace.theme(),
+        today(),
+        workspace.problems(),
+        recent.clone(),
+    );
+    let tally = snapshot.tally;
+    site.swap(snapshot);
+    report(Event::Rebuilt {
+        changed: applied.changed,
+        revalidated: applied.revalidated,
+        took: started.elapsed(),
+        tally,
+        problems: workspace.problems(),
+    });
+}
+
+/// A thread that indexes the latest snapshot once the edits pause; a newer
+/// snapshot arriving meanwhile replaces the one waiting.
+fn spawn_search(
+    site: Arc<LiveSite>,
+    report: Arc<dyn Fn(Event) + Send + Sync>,
+) -> mpsc::Sender<Arc<Snapshot>> {
+    let (tx, rx) = mpsc::channel::<Arc<Snapshot>>();
+    let on_failure = Arc::clone(&report);
+    let spawned = std::thread::Builder::new()
+        .name("hindsight-search".into())
+        .spawn(move || {
+            while let Ok(mut latest) = rx.recv() {
+                while let Ok(newer) = rx.recv_timeout(SEARCH_PAUSE) {
+                    latest = newer;
+                }
+                let started = Instant::now();
+                let archive = latest.archive();
+                let records = search::records(&archive.all(), latest.views().summaries());
+                let count = records.len();
+                match search::build_index(records) {
+                    Ok(files) => {
+                        site.set_search(files);
+                        report(Event::Indexed {
+                            records: count,
+                            took: started.elapsed(),
+                        });
+                    }
+                    Err(e) => report(Event::SearchFailed(e.to_string())),
+                }
+            }
+        });
+    if spawned.is_err() {
+        on_failure(Event::SearchFailed(
+            "could not start the search indexing thread".into(),
+        ));
+    }
+    tx
+}
