@@ -3,6 +3,9 @@
 //! one output from them (`render`). A full build renders the whole plan in
 //! parallel; `serve` renders a page when it is asked for.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,7 +20,7 @@ use crate::ledger;
 use crate::metrics;
 use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
-use crate::recurrence::{self, Link, Recurrence};
+use crate::recurrence::{self, Link, Neighbours, Recurrence};
 use crate::services;
 use crate::theme::{Theme, ThemeError};
 use crate::views::{self, ActionRow, CauseGroup, Counts, IncidentSummary};
@@ -35,7 +38,7 @@ struct Common<'a> {
 struct IndexPage<'a> {
     #[serde(flatten)]
     common: Common<'a>,
-    incidents: &'a [IncidentSummary],
+    incidents: &'a [Arc<IncidentSummary>],
     counts: &'a Counts,
     severities: &'a [crate::config::Severity],
     unreadable: &'a [Finding],
@@ -135,7 +138,7 @@ struct ServicePage<'a> {
     #[serde(flatten)]
     common: Common<'a>,
     service: &'a services::Service,
-    incidents: Vec<&'a IncidentSummary>,
+    incidents: Vec<&'a Arc<IncidentSummary>>,
     actions: Vec<&'a ActionRow>,
     debt: Vec<&'a crate::config::Debt>,
 }
@@ -303,80 +306,213 @@ fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
-/// The cross-incident views of an archive, computed once and shared by
-/// every page. Incidents are referred to by their index in the archive.
+/// The cross-incident views of an archive, shared by every page. The
+/// summaries and their order are computed at once; every other aggregate
+/// the first time a page needs it, so `serve` pays after an edit only for
+/// the pages that are looked at.
 pub struct Views {
     today: Date,
     /// Indexed like the archive.
-    summaries: Vec<IncidentSummary>,
+    summaries: Vec<Arc<IncidentSummary>>,
+    /// The address of each post-mortem, to reuse summaries of unchanged
+    /// (shared) post-mortems in the next version.
+    addresses: Vec<usize>,
     /// Archive indexes, newest first.
     newest: Vec<usize>,
-    newest_summaries: Vec<IncidentSummary>,
-    open_actions: Vec<ActionRow>,
+    newest_summaries: Vec<Arc<IncidentSummary>>,
+    open_actions: OnceLock<Vec<ActionRow>>,
     /// Every action row, newest incident first.
-    all_actions: Vec<ActionRow>,
-    counts: Counts,
-    groups: Vec<CauseGroup>,
-    quarters: Vec<String>,
-    factors: Vec<views::RecurringFactor>,
-    recurrences: Vec<Vec<Recurrence>>,
-    related: Vec<Vec<Link>>,
-    owners: Vec<ledger::Owner>,
-    services: Vec<services::Service>,
-    debt: Vec<debt::DebtItem>,
-    metrics: metrics::Metrics,
+    all_actions: OnceLock<Vec<ActionRow>>,
+    counts: OnceLock<Counts>,
+    groups: OnceLock<Vec<CauseGroup>>,
+    quarters: OnceLock<Vec<String>>,
+    factors: OnceLock<Vec<views::RecurringFactor>>,
+    neighbours: OnceLock<Neighbours>,
+    recurrences: OnceLock<Vec<Vec<Recurrence>>>,
+    owners: OnceLock<Vec<ledger::Owner>>,
+    services: OnceLock<Vec<services::Service>>,
+    debt: OnceLock<Vec<debt::DebtItem>>,
+    metrics: OnceLock<metrics::Metrics>,
+}
+
+fn address(pm: &PostMortem) -> usize {
+    pm as *const PostMortem as usize
 }
 
 impl Views {
-    /// Computes every aggregate of `post_mortems` (sorted by source path).
-    pub fn compute(post_mortems: &[&PostMortem], config: &SiteConfig, today: Date) -> Views {
-        let summaries: Vec<IncidentSummary> = post_mortems
+    /// The views of `post_mortems` (sorted by source path). `previous`
+    /// views, made with the same configuration and day, lend the summaries
+    /// of post-mortems that did not change.
+    pub fn compute(
+        post_mortems: &[&PostMortem],
+        config: &SiteConfig,
+        today: Date,
+        previous: Option<&Views>,
+    ) -> Views {
+        let reusable: HashMap<usize, usize> = previous
+            .filter(|p| p.today == today)
+            .map(|p| {
+                p.addresses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &a)| (a, i))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let summaries: Vec<Arc<IncidentSummary>> = post_mortems
             .par_iter()
-            .map(|pm| views::summary(pm, config, today))
+            .map(|pm| match (reusable.get(&address(pm)), previous) {
+                (Some(&i), Some(p)) => Arc::clone(&p.summaries[i]),
+                _ => Arc::new(views::summary(pm, config, today)),
+            })
             .collect();
         let mut newest: Vec<usize> = (0..post_mortems.len()).collect();
         newest.sort_by(|&a, &b| views::newest_first(&summaries[a], &summaries[b]));
-        let newest_summaries: Vec<IncidentSummary> =
-            newest.iter().map(|&i| summaries[i].clone()).collect();
-        let ordered: Vec<&PostMortem> = newest.iter().map(|&i| post_mortems[i]).collect();
-        let open_actions = views::open_actions(post_mortems, today);
-        let all_actions: Vec<ActionRow> = ordered
-            .iter()
-            .flat_map(|pm| {
-                pm.action_items
-                    .iter()
-                    .map(|a| views::action_row(pm, a, today))
-            })
-            .collect();
-        let counts = views::counts(&newest_summaries, &open_actions, config);
-        let pairs: Vec<(IncidentSummary, &PostMortem)> = newest
-            .iter()
-            .map(|&i| (summaries[i].clone(), post_mortems[i]))
-            .collect();
-        let services = services::services(&pairs, config);
+        let newest_summaries: Vec<Arc<IncidentSummary>> =
+            newest.iter().map(|&i| Arc::clone(&summaries[i])).collect();
         Views {
             today,
-            groups: views::causes(post_mortems, config),
-            quarters: views::quarters(post_mortems),
-            factors: views::recurring_factors(&ordered),
-            recurrences: recurrence::recurrences(post_mortems, config.framework.recurrence_days),
-            related: recurrence::related(post_mortems, RELATED_SHOWN),
-            owners: ledger::owners(&all_actions),
-            debt: debt::ranked(&ordered, config),
-            metrics: metrics::compute(post_mortems, config),
-            services,
-            counts,
-            open_actions,
-            all_actions,
+            addresses: post_mortems.iter().map(|pm| address(pm)).collect(),
             summaries,
             newest,
             newest_summaries,
+            open_actions: OnceLock::new(),
+            all_actions: OnceLock::new(),
+            counts: OnceLock::new(),
+            groups: OnceLock::new(),
+            quarters: OnceLock::new(),
+            factors: OnceLock::new(),
+            neighbours: OnceLock::new(),
+            recurrences: OnceLock::new(),
+            owners: OnceLock::new(),
+            services: OnceLock::new(),
+            debt: OnceLock::new(),
+            metrics: OnceLock::new(),
         }
     }
 
     /// Each incident's summary, indexed like the archive.
-    pub fn summaries(&self) -> &[IncidentSummary] {
+    pub fn summaries(&self) -> &[Arc<IncidentSummary>] {
         &self.summaries
+    }
+}
+
+/// The lazily computed views, each from the sources it was made for.
+impl Sources<'_> {
+    fn ordered(&self) -> Vec<&PostMortem> {
+        self.views
+            .newest
+            .iter()
+            .map(|&i| self.post_mortems[i])
+            .collect()
+    }
+
+    fn open_actions(&self) -> &[ActionRow] {
+        self.views
+            .open_actions
+            .get_or_init(|| views::open_actions(self.post_mortems, self.views.today))
+    }
+
+    fn all_actions(&self) -> &[ActionRow] {
+        self.views.all_actions.get_or_init(|| {
+            self.ordered()
+                .iter()
+                .flat_map(|pm| {
+                    pm.action_items
+                        .iter()
+                        .map(|a| views::action_row(pm, a, self.views.today))
+                })
+                .collect()
+        })
+    }
+
+    fn counts(&self) -> &Counts {
+        self.views.counts.get_or_init(|| {
+            let summaries: Vec<&IncidentSummary> =
+                self.views.newest_summaries.iter().map(|s| &**s).collect();
+            views::counts(&summaries, self.open_actions(), self.config)
+        })
+    }
+
+    fn groups(&self) -> &[CauseGroup] {
+        self.views
+            .groups
+            .get_or_init(|| views::causes(self.post_mortems, self.config))
+    }
+
+    fn quarters(&self) -> &[String] {
+        self.views
+            .quarters
+            .get_or_init(|| views::quarters(self.post_mortems))
+    }
+
+    fn factors(&self) -> &[views::RecurringFactor] {
+        self.views
+            .factors
+            .get_or_init(|| views::recurring_factors(&self.ordered()))
+    }
+
+    fn neighbours(&self) -> &Neighbours {
+        self.views
+            .neighbours
+            .get_or_init(|| Neighbours::new(self.post_mortems))
+    }
+
+    fn recurrences_of(&self, i: usize) -> Vec<Recurrence> {
+        match self.views.recurrences.get() {
+            Some(all) => all[i].clone(),
+            None => self.neighbours().recurrences(
+                self.post_mortems,
+                i,
+                self.config.framework.recurrence_days,
+            ),
+        }
+    }
+
+    fn recurrences(&self) -> &[Vec<Recurrence>] {
+        self.views.recurrences.get_or_init(|| {
+            let neighbours = self.neighbours();
+            (0..self.post_mortems.len())
+                .into_par_iter()
+                .map(|i| {
+                    neighbours.recurrences(
+                        self.post_mortems,
+                        i,
+                        self.config.framework.recurrence_days,
+                    )
+                })
+                .collect()
+        })
+    }
+
+    fn owners(&self) -> &[ledger::Owner] {
+        self.views
+            .owners
+            .get_or_init(|| ledger::owners(self.all_actions()))
+    }
+
+    fn services(&self) -> &[services::Service] {
+        self.views.services.get_or_init(|| {
+            let pairs: Vec<(&IncidentSummary, &PostMortem)> = self
+                .views
+                .newest
+                .iter()
+                .map(|&i| (&*self.views.summaries[i], self.post_mortems[i]))
+                .collect();
+            services::services(&pairs, self.config)
+        })
+    }
+
+    fn debt(&self) -> &[debt::DebtItem] {
+        self.views
+            .debt
+            .get_or_init(|| debt::ranked(&self.ordered(), self.config))
+    }
+
+    fn metrics(&self) -> &metrics::Metrics {
+        self.views
+            .metrics
+            .get_or_init(|| metrics::compute(self.post_mortems, self.config))
     }
 }
 
@@ -455,15 +591,15 @@ pub fn plan(sources: Sources) -> Vec<(String, Page)> {
         plan.push((NOT_FOUND.to_string(), Page::NotFound));
     }
     plan.extend(
-        views
-            .owners
+        sources
+            .owners()
             .iter()
             .enumerate()
             .map(|(i, o)| (o.url.clone(), Page::Owner(i))),
     );
     plan.extend(
-        views
-            .services
+        sources
+            .services()
             .iter()
             .enumerate()
             .map(|(i, s)| (s.url.clone(), Page::Service(i))),
@@ -476,6 +612,60 @@ pub fn plan(sources: Sources) -> Vec<(String, Page)> {
             .map(|(i, f)| (f.path.clone(), Page::Static(i))),
     );
     plan
+}
+
+/// The page at `path`, found without making the whole plan: `serve` asks
+/// this for every request.
+pub fn locate(sources: Sources, path: &str) -> Option<Page> {
+    let fixed = match path {
+        "index.html" => Some(Page::Index),
+        "causes/index.html" => Some(Page::Causes),
+        "actions/index.html" => Some(Page::Actions),
+        "services/index.html" => Some(Page::Services),
+        "debt/index.html" => Some(Page::Debt),
+        "metrics/index.html" => Some(Page::Metrics),
+        "search/index.html" => Some(Page::Search),
+        "incidents.json" => Some(Page::IncidentsJson),
+        "actions.json" => Some(Page::ActionsJson),
+        "actions.csv" => Some(Page::ActionsCsv),
+        "atom.xml" => Some(Page::Atom),
+        "metrics.json" => Some(Page::MetricsJson),
+        NOT_FOUND if sources.theme.has_template(NOT_FOUND) => Some(Page::NotFound),
+        _ => None,
+    };
+    if fixed.is_some() {
+        return fixed;
+    }
+    if let Some(rest) = path.strip_prefix("incidents/") {
+        let (id, page): (&str, fn(usize) -> Page) =
+            if let Some(id) = rest.strip_suffix("/review/index.html") {
+                (id, Page::Review)
+            } else if let Some(id) = rest.strip_suffix("/index.html") {
+                (id, Page::Incident)
+            } else {
+                ("", Page::Incident)
+            };
+        // A scan of the ids costs microseconds; a map would cost every edit.
+        if let Some(i) = sources.post_mortems.iter().position(|pm| pm.id == id) {
+            return Some(page(i));
+        }
+    }
+    if path.starts_with("actions/") {
+        if let Some(i) = sources.owners().iter().position(|o| o.url == path) {
+            return Some(Page::Owner(i));
+        }
+    }
+    if path.starts_with("services/") {
+        if let Some(i) = sources.services().iter().position(|s| s.url == path) {
+            return Some(Page::Service(i));
+        }
+    }
+    sources
+        .theme
+        .static_files
+        .iter()
+        .position(|f| f.path == path)
+        .map(Page::Static)
 }
 
 /// Renders every page of the plan, in parallel.
@@ -511,8 +701,6 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             .render(theme, template, path)
             .map(String::into_bytes)
     };
-    let ordered =
-        || -> Vec<&PostMortem> { views.newest.iter().map(|&i| post_mortems[i]).collect() };
     let rows = |pm: &PostMortem| -> Vec<ActionRow> {
         pm.action_items
             .iter()
@@ -536,8 +724,8 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                     services: named(&pm.front.services, |id| config.service(id)),
                     categories: named(&pm.front.root_cause_categories, |id| config.category(id)),
                     actions: rows(pm),
-                    related: &views.related[i],
-                    recurrences: &views.recurrences[i],
+                    related: &sources.neighbours().related(post_mortems, i, RELATED_SHOWN),
+                    recurrences: &sources.recurrences_of(i),
                 },
             )
         }
@@ -559,7 +747,7 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             &IndexPage {
                 common: common("index"),
                 incidents: &views.newest_summaries,
-                counts: &views.counts,
+                counts: sources.counts(),
                 severities: &config.severities,
                 unreadable,
             },
@@ -568,12 +756,12 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             "causes.html",
             &CausesPage {
                 common: common("causes"),
-                groups: views
-                    .groups
+                groups: sources
+                    .groups()
                     .iter()
                     .filter(|g| !g.incidents.is_empty())
                     .map(|group| {
-                        let trend = views::trend(group, &views.quarters);
+                        let trend = views::trend(group, sources.quarters());
                         let trend_svg =
                             charts::sparkline(&format!("{} per quarter", group.name), &trend);
                         CauseTrend {
@@ -583,14 +771,14 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         }
                     })
                     .collect(),
-                quarters: &views.quarters,
-                factors: &views.factors,
+                quarters: sources.quarters(),
+                factors: sources.factors(),
                 recurrences: views
                     .newest
                     .iter()
                     .flat_map(|&i| {
                         let later = recurrence::link(post_mortems[i], Vec::new());
-                        views.recurrences[i]
+                        sources.recurrences()[i]
                             .iter()
                             .filter(|r| r.other_is_earlier)
                             .map(move |r| RecurringPair {
@@ -609,7 +797,7 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             },
         ),
         Page::Actions => {
-            let open = &views.open_actions;
+            let open = sources.open_actions();
             html(
                 "actions.html",
                 &ActionsPage {
@@ -622,8 +810,8 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         without_owner: open.iter().filter(|a| a.owner.is_empty()).count(),
                         without_due: open.iter().filter(|a| a.due.is_none()).count(),
                     },
-                    by_owner: views
-                        .owners
+                    by_owner: sources
+                        .owners()
                         .iter()
                         .filter(|o| !o.open.is_empty())
                         .map(|o| OwnerLink {
@@ -635,7 +823,8 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         .collect(),
                     by_priority: ledger::by_priority(open),
                     completion: {
-                        let (by_incident, by_quarter) = ledger::completion_rates(&ordered());
+                        let (by_incident, by_quarter) =
+                            ledger::completion_rates(&sources.ordered());
                         CompletionRates {
                             by_quarter,
                             by_incident,
@@ -652,18 +841,18 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             "owner.html",
             &OwnerPage {
                 common: common("owner"),
-                owner: &views.owners[i],
+                owner: &sources.owners()[i],
             },
         ),
         Page::Services => html(
             "services.html",
             &ServicesPage {
                 common: common("services"),
-                services: &views.services,
+                services: sources.services(),
             },
         ),
         Page::Service(i) => {
-            let service = &views.services[i];
+            let service = &sources.services()[i];
             html(
                 "service.html",
                 &ServicePage {
@@ -674,8 +863,8 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         .iter()
                         .filter(|s| service.incident_ids.contains(&s.id))
                         .collect(),
-                    actions: views
-                        .open_actions
+                    actions: sources
+                        .open_actions()
                         .iter()
                         .filter(|a| service.incident_ids.contains(&a.incident_id))
                         .collect(),
@@ -691,15 +880,15 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
             "debt.html",
             &DebtPage {
                 common: common("debt"),
-                debt: &views.debt,
+                debt: sources.debt(),
             },
         ),
         Page::Metrics => html(
             "metrics.html",
             &MetricsPage {
                 common: common("metrics"),
-                metrics: &views.metrics,
-                charts: metric_charts(&views.metrics),
+                metrics: sources.metrics(),
+                charts: metric_charts(sources.metrics()),
             },
         ),
         Page::Search => html(
@@ -714,17 +903,17 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                 common: common("not-found"),
             },
         ),
-        Page::IncidentsJson => Ok(export::incidents_json(&ordered(), config)),
-        Page::ActionsJson => Ok(export::actions_json(&views.all_actions)),
-        Page::ActionsCsv => Ok(feeds::actions_csv(&views.all_actions, config)),
+        Page::IncidentsJson => Ok(export::incidents_json(&sources.ordered(), config)),
+        Page::ActionsJson => Ok(export::actions_json(sources.all_actions())),
+        Page::ActionsCsv => Ok(feeds::actions_csv(sources.all_actions(), config)),
         // The build's date stands for "updated", so identical input gives an identical feed.
         Page::Atom => Ok(feeds::atom(
-            &ordered(),
+            &sources.ordered(),
             config,
             &format!("{today}T00:00:00Z"),
         )),
         Page::MetricsJson => {
-            Ok(serde_json::to_vec_pretty(&views.metrics).expect("plain data serialises"))
+            Ok(serde_json::to_vec_pretty(sources.metrics()).expect("plain data serialises"))
         }
         Page::Static(i) => Ok(theme.static_files[i].bytes.clone()),
     }

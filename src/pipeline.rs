@@ -115,10 +115,11 @@ pub fn keep_first_of_each_id(
     post_mortems: Vec<Arc<PostMortem>>,
     unreadable: &mut Vec<Finding>,
 ) -> Vec<Arc<PostMortem>> {
-    let duplicates = rules::duplicate_ids(&post_mortems.iter().map(|pm| &**pm).collect::<Vec<_>>());
-    if duplicates.is_empty() {
+    let mut ids = std::collections::HashSet::with_capacity(post_mortems.len());
+    if post_mortems.iter().all(|pm| ids.insert(pm.id.as_str())) {
         return post_mortems;
     }
+    let duplicates = rules::duplicate_ids(&post_mortems.iter().map(|pm| &**pm).collect::<Vec<_>>());
     let mut seen = std::collections::HashSet::new();
     let mut kept = Vec::with_capacity(post_mortems.len());
     for mut pm in post_mortems {
@@ -160,7 +161,7 @@ pub fn render(
     today: Date,
 ) -> Result<Vec<OutputFile>, BuildError> {
     let post_mortems = archive.all();
-    let views = Views::compute(&post_mortems, &archive.config, today);
+    let views = Views::compute(&post_mortems, &archive.config, today, None);
     let sources = Sources {
         config: &archive.config,
         post_mortems: &post_mortems,

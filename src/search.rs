@@ -2,6 +2,7 @@
 //! the model (no HTML re-parsing), with filters for the archive's facets.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
@@ -75,7 +76,7 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
 }
 
 /// One record per post-mortem; `summaries` are indexed alike.
-pub fn records(post_mortems: &[&PostMortem], summaries: &[IncidentSummary]) -> Vec<Record> {
+pub fn records(post_mortems: &[&PostMortem], summaries: &[Arc<IncidentSummary>]) -> Vec<Record> {
     post_mortems
         .iter()
         .zip(summaries)

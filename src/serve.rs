@@ -87,6 +87,7 @@ pub fn run(
         (options.today)(),
         workspace.problems(),
         Vec::new(),
+        None,
     );
     let base = server::base_path(&first.archive().config.base_url);
     let post_mortems = first.archive().post_mortems.len();
@@ -162,15 +163,21 @@ pub fn rebuild(
         }
     }
     recent.truncate(RECENT);
-    let previous = site.current().generation;
+    let previous = site.current();
+    let config_changed = applied
+        .changed
+        .iter()
+        .any(|c| c == crate::config::FILE_NAME);
     let snapshot = Snapshot::new(
-        previous + 1,
+        previous.generation + 1,
         workspace.archive(),
         workspace.theme(),
         today(),
         workspace.problems(),
         recent.clone(),
+        (!config_changed).then_some(&*previous),
     );
+    drop(previous);
     let tally = snapshot.tally;
     site.swap(snapshot);
     report(Event::Rebuilt {

@@ -41,7 +41,7 @@ pub fn service_url(id: &str) -> String {
 /// Every service declared in site.toml (even without incidents) and every
 /// undeclared id used in content, most incidents first. `newest` pairs each
 /// post-mortem with its summary, newest first.
-pub fn services(newest: &[(IncidentSummary, &PostMortem)], config: &SiteConfig) -> Vec<Service> {
+pub fn services(newest: &[(&IncidentSummary, &PostMortem)], config: &SiteConfig) -> Vec<Service> {
     let mut ids: Vec<String> = config.services.iter().map(|s| s.id.clone()).collect();
     for (_, pm) in newest {
         for id in &pm.front.services {
@@ -54,7 +54,7 @@ pub fn services(newest: &[(IncidentSummary, &PostMortem)], config: &SiteConfig) 
         .into_iter()
         .map(|id| {
             let declared = config.service(&id);
-            let mine: Vec<&(IncidentSummary, &PostMortem)> = newest
+            let mine: Vec<&(&IncidentSummary, &PostMortem)> = newest
                 .iter()
                 .filter(|(_, pm)| pm.front.services.contains(&id))
                 .collect();

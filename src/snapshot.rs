@@ -20,9 +20,6 @@ pub struct Snapshot {
     archive: Archive,
     theme: Arc<Theme>,
     views: Views,
-    pages: HashMap<String, Page>,
-    /// Archive index by source file (`content/x.md`).
-    by_source: HashMap<String, usize>,
     rendered: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Problems with the site itself (`site.toml`, theme, `content/`).
     pub problems: Vec<String>,
@@ -52,6 +49,8 @@ pub struct OverlayFile<'a> {
 const OVERLAY_FINDINGS: usize = 50;
 
 impl Snapshot {
+    /// A new version. `previous`, when made with the same `site.toml` and
+    /// day, lends the summaries of post-mortems that did not change.
     pub fn new(
         generation: u64,
         archive: Archive,
@@ -59,33 +58,17 @@ impl Snapshot {
         today: Date,
         problems: Vec<String>,
         recent: Vec<String>,
+        previous: Option<&Snapshot>,
     ) -> Snapshot {
         let all = archive.all();
-        let views = Views::compute(&all, &archive.config, today);
-        let pages = pages::plan(Sources {
-            config: &archive.config,
-            post_mortems: &all,
-            unreadable: &archive.unreadable,
-            theme: &theme,
-            views: &views,
-        })
-        .into_iter()
-        .collect();
+        let views = Views::compute(&all, &archive.config, today, previous.map(|p| &p.views));
         drop(all);
         let tally = Tally::of(archive.findings());
-        let by_source = archive
-            .post_mortems
-            .iter()
-            .enumerate()
-            .map(|(i, pm)| (pm.source.clone(), i))
-            .collect();
         Snapshot {
-            by_source,
             generation,
             archive,
             theme,
             views,
-            pages,
             rendered: Mutex::new(HashMap::new()),
             problems,
             recent,
@@ -103,13 +86,28 @@ impl Snapshot {
 
     /// Whether the site has a file at `path` (`incidents/x/index.html`).
     pub fn contains(&self, path: &str) -> bool {
-        self.pages.contains_key(path)
+        self.locate(path).is_some()
+    }
+
+    fn locate(&self, path: &str) -> Option<Page> {
+        let all = self.archive.all();
+        pages::locate(self.sources(&all), path)
+    }
+
+    fn sources<'a>(&'a self, all: &'a [&'a crate::post_mortem::PostMortem]) -> Sources<'a> {
+        Sources {
+            config: &self.archive.config,
+            post_mortems: all,
+            unreadable: &self.archive.unreadable,
+            theme: &self.theme,
+            views: &self.views,
+        }
     }
 
     /// The file at `path`, rendered now or earlier; `None` when the site
     /// has no such file.
     pub fn get(&self, path: &str) -> Option<Result<Arc<Vec<u8>>, ThemeError>> {
-        let page = *self.pages.get(path)?;
+        let page = self.locate(path)?;
         if let Some(bytes) = self.lock().get(path) {
             return Some(Ok(Arc::clone(bytes)));
         }
@@ -132,17 +130,7 @@ impl Snapshot {
 
     fn render(&self, page: Page, path: &str) -> Result<Vec<u8>, ThemeError> {
         let all = self.archive.all();
-        pages::render(
-            Sources {
-                config: &self.archive.config,
-                post_mortems: &all,
-                unreadable: &self.archive.unreadable,
-                theme: &self.theme,
-                views: &self.views,
-            },
-            page,
-            path,
-        )
+        pages::render(self.sources(&all), page, path)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<u8>>>> {
@@ -154,8 +142,8 @@ impl Snapshot {
     /// then those of recently changed files and of unreadable ones.
     pub fn overlay(&self, path: &str) -> Overlay<'_> {
         let mut sources: Vec<String> = Vec::new();
-        if let Some(Page::Incident(i) | Page::Review(i)) = self.pages.get(path) {
-            sources.push(self.archive.post_mortems[*i].source.clone());
+        if let Some(Page::Incident(i) | Page::Review(i)) = self.locate(path) {
+            sources.push(self.archive.post_mortems[i].source.clone());
         }
         for file in &self.recent {
             if !sources.contains(file) {
@@ -172,9 +160,11 @@ impl Snapshot {
             .into_iter()
             .map(|file| {
                 let own = self
-                    .by_source
-                    .get(&file)
-                    .map(|&i| self.archive.post_mortems[i].findings.as_slice())
+                    .archive
+                    .post_mortems
+                    .iter()
+                    .find(|pm| pm.source == file)
+                    .map(|pm| pm.findings.as_slice())
                     .unwrap_or_default();
                 let unreadable = self
                     .archive

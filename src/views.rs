@@ -151,7 +151,11 @@ pub fn newest_first(a: &IncidentSummary, b: &IncidentSummary) -> std::cmp::Order
         .then_with(|| a.id.cmp(&b.id))
 }
 
-pub fn counts(summaries: &[IncidentSummary], actions: &[ActionRow], config: &SiteConfig) -> Counts {
+pub fn counts(
+    summaries: &[&IncidentSummary],
+    actions: &[ActionRow],
+    config: &SiteConfig,
+) -> Counts {
     let mut by_severity: Vec<SeverityCount> = config
         .severities
         .iter()

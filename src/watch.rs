@@ -19,10 +19,10 @@ use crate::workspace::Change;
 
 /// How long a path must be quiet before its events are delivered. Editors
 /// write a save within a few milliseconds; this groups those writes.
-const QUIET: Duration = Duration::from_millis(40);
+const QUIET: Duration = Duration::from_millis(30);
 /// After a batch, events arriving this soon join it, so a burst of saves
 /// (a `git checkout`) is one rebuild.
-const BURST: Duration = Duration::from_millis(20);
+const BURST: Duration = Duration::from_millis(10);
 /// How often `--poll` looks at the files.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
 

@@ -50,6 +50,14 @@ pub struct Applied {
     pub revalidated: usize,
 }
 
+/// What reading one file gave.
+enum Read {
+    /// The same text as last time.
+    Unchanged,
+    Parsed(u64, Arc<PostMortem>),
+    Unreadable(Finding),
+}
+
 struct Entry {
     display: String,
     fingerprint: u64,
@@ -66,6 +74,9 @@ pub struct Workspace {
     config: SiteConfig,
     theme: Arc<Theme>,
     entries: BTreeMap<PathBuf, Entry>,
+    /// Action-item owners who are people, with how many post-mortems name
+    /// each: kept up to date per file, so an edit never rescans the archive.
+    owners: BTreeMap<String, usize>,
     people: Vec<String>,
     config_problem: Option<String>,
     theme_problem: Option<String>,
@@ -99,6 +110,7 @@ impl Workspace {
             config,
             theme: Arc::new(theme),
             entries: BTreeMap::new(),
+            owners: BTreeMap::new(),
             people: Vec::new(),
             config_problem,
             theme_problem,
@@ -136,6 +148,7 @@ impl Workspace {
     /// Applies one batch of changes.
     pub fn apply(&mut self, change: &Change) -> Applied {
         let mut applied = Applied::default();
+        let mut joined_or_left: BTreeSet<String> = BTreeSet::new();
         let mut reparse_all = false;
         let mut revalidate_all = false;
         if change.config {
@@ -174,14 +187,16 @@ impl Workspace {
                         .cloned()
                         .collect();
                     for path in gone {
-                        if let Some(e) = self.entries.remove(&path) {
-                            applied.changed.push(e.display);
-                        }
+                        self.remove(&path, &mut applied, &mut joined_or_left);
                     }
                     to_read.extend(paths);
                     for f in failed {
                         to_read.remove(&f.relative);
-                        self.record(f, &mut applied, reparse_all);
+                        let outcome = match &f.text {
+                            Err(finding) => Read::Unreadable(finding.clone()),
+                            Ok(_) => Read::Unchanged,
+                        };
+                        self.record(f, outcome, &mut applied, &mut joined_or_left);
                     }
                 }
                 Err(ContentError::Missing { path }) => {
@@ -204,38 +219,25 @@ impl Workspace {
             .into_iter()
             .partition(|relative| dir.join(relative).is_file());
         for relative in gone {
-            if let Some(e) = self.entries.remove(&relative) {
-                applied.changed.push(e.display);
-            }
+            self.remove(&relative, &mut applied, &mut joined_or_left);
         }
-        let loaded: Vec<Loaded> = present
+        // Read and parse in parallel; only the bookkeeping is serial.
+        let read: Vec<(Loaded, Read)> = present
             .into_par_iter()
-            .map(|relative| content::read(&self.root, relative))
+            .map(|relative| self.read(relative, reparse_all))
             .collect();
         let mut dirty: BTreeSet<PathBuf> = BTreeSet::new();
-        for file in loaded {
+        for (file, outcome) in read {
             let relative = file.relative.clone();
-            if self.record(file, &mut applied, reparse_all) {
+            if self.record(file, outcome, &mut applied, &mut joined_or_left) {
                 dirty.insert(relative);
             }
         }
 
-        let people = rules::people(
-            &self
-                .entries
-                .values()
-                .filter_map(|e| e.parsed.as_deref())
-                .collect::<Vec<_>>(),
-        );
-        let joined_or_left: Vec<String> = {
-            let before: BTreeSet<&String> = self.people.iter().collect();
-            let after: BTreeSet<&String> = people.iter().collect();
-            before
-                .symmetric_difference(&after)
-                .map(|s| (*s).clone())
-                .collect()
-        };
-        self.people = people;
+        if !joined_or_left.is_empty() {
+            self.people = self.owners.keys().cloned().collect();
+        }
+        let joined_or_left: Vec<String> = joined_or_left.into_iter().collect();
         let to_validate: Vec<&mut Entry> = self
             .entries
             .iter_mut()
@@ -271,8 +273,77 @@ impl Workspace {
         }
     }
 
-    /// Stores a read file; true when it must be validated again.
-    fn record(&mut self, file: Loaded, applied: &mut Applied, reparse: bool) -> bool {
+    /// Counts `pm`'s people in or out of the archive's owners; a name that
+    /// appears or disappears is toggled in `joined_or_left`.
+    fn count_people(&mut self, pm: &PostMortem, add: bool, joined_or_left: &mut BTreeSet<String>) {
+        for name in rules::people(&[pm]) {
+            let count = self.owners.entry(name.clone()).or_default();
+            let before = *count;
+            *count = if add {
+                before + 1
+            } else {
+                before.saturating_sub(1)
+            };
+            if (before == 0) != (*count == 0) && !joined_or_left.remove(&name) {
+                joined_or_left.insert(name.clone());
+            }
+            if *count == 0 {
+                self.owners.remove(&name);
+            }
+        }
+    }
+
+    fn remove(
+        &mut self,
+        relative: &Path,
+        applied: &mut Applied,
+        joined_or_left: &mut BTreeSet<String>,
+    ) {
+        if let Some(e) = self.entries.remove(relative) {
+            if let Some(pm) = &e.parsed {
+                self.count_people(pm, false, joined_or_left);
+            }
+            applied.changed.push(e.display);
+        }
+    }
+
+    /// Reads a file and parses it unless its text is what was parsed last.
+    fn read(&self, relative: PathBuf, reparse: bool) -> (Loaded, Read) {
+        let mut file = content::read(&self.root, relative);
+        let outcome = match &mut file.text {
+            Err(finding) => Read::Unreadable(finding.clone()),
+            Ok(text) => {
+                let print = fingerprint(text);
+                let known = self
+                    .entries
+                    .get(&file.relative)
+                    .is_some_and(|e| e.parsed.is_some() && e.fingerprint == print);
+                if known && !reparse {
+                    Read::Unchanged
+                } else {
+                    Read::Parsed(
+                        print,
+                        Arc::new(post_mortem::parse(
+                            post_mortem::id_for(&file.relative),
+                            file.display.clone(),
+                            text,
+                            &self.config.time_zone,
+                        )),
+                    )
+                }
+            }
+        };
+        (file, outcome)
+    }
+
+    /// Stores what reading a file gave; true when it must be validated again.
+    fn record(
+        &mut self,
+        file: Loaded,
+        outcome: Read,
+        applied: &mut Applied,
+        joined_or_left: &mut BTreeSet<String>,
+    ) -> bool {
         let entry = self.entries.entry(file.relative.clone()).or_insert(Entry {
             display: file.display.clone(),
             fingerprint: 0,
@@ -280,29 +351,27 @@ impl Workspace {
             validated: None,
             unreadable: None,
         });
-        match file.text {
-            Ok(text) => {
-                let print = fingerprint(&text);
-                let was_unreadable = entry.unreadable.take().is_some();
-                if entry.parsed.is_some() && entry.fingerprint == print && !reparse {
-                    if was_unreadable {
-                        applied.changed.push(file.display);
-                    }
-                    return false;
+        match outcome {
+            Read::Unchanged => {
+                if entry.unreadable.take().is_some() {
+                    applied.changed.push(file.display);
                 }
+                false
+            }
+            Read::Parsed(print, parsed) => {
+                entry.unreadable = None;
                 entry.fingerprint = print;
-                entry.parsed = Some(Arc::new(post_mortem::parse(
-                    post_mortem::id_for(&file.relative),
-                    file.display.clone(),
-                    &text,
-                    &self.config.time_zone,
-                )));
+                let old = entry.parsed.replace(Arc::clone(&parsed));
+                if let Some(old) = old {
+                    self.count_people(&old, false, joined_or_left);
+                }
+                self.count_people(&parsed, true, joined_or_left);
                 applied.changed.push(file.display);
                 true
             }
-            Err(finding) => {
-                applied.changed.push(file.display);
+            Read::Unreadable(finding) => {
                 entry.unreadable = Some(finding);
+                applied.changed.push(file.display);
                 false
             }
         }

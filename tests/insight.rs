@@ -188,7 +188,8 @@ fn services_have_their_incidents_and_medians() {
         .map(|pm| (views::summary(pm, &archive.config, today), pm))
         .collect();
     newest.sort_by(|(a, _), (b, _)| views::newest_first(a, b));
-    let all = services::services(&newest, &archive.config);
+    let pairs: Vec<_> = newest.iter().map(|(s, pm)| (s, *pm)).collect();
+    let all = services::services(&pairs, &archive.config);
     let checkout = all.iter().find(|s| s.id == "checkout").unwrap();
     assert_eq!(
         (checkout.count, checkout.last_date.as_str()),
