@@ -18,7 +18,11 @@
 //!   iteration (old ones are left until the end: deleting thousands of files
 //!   is slow and would disturb the next measurement);
 //! - `build (same out)`: `pipeline::build` into the same folder every time,
-//!   so every file is unchanged and hard-linked from the previous build.
+//!   so every file is unchanged and hard-linked from the previous build;
+//! - `serve: one edit`: what `hindsight serve` does after a save of one
+//!   post-mortem, watcher delay aside: the workspace re-reads and
+//!   revalidates it, a new snapshot is made, and the edited incident's page
+//!   is rendered (the page the browser reloads).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +33,8 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use hindsight::config::SiteConfig;
 use hindsight::pipeline::{self, BuildOptions};
+use hindsight::snapshot::Snapshot;
+use hindsight::workspace::{Change, Workspace};
 use hindsight::theme::Theme;
 use hindsight::{post_mortem, rules};
 
@@ -256,6 +262,42 @@ fn main() {
                 "an unchanged site rewrites nothing"
             );
             report
+        })
+    });
+    let mut workspace = Workspace::open(&root, true);
+    let mut previous = Snapshot::new(
+        1,
+        workspace.archive(),
+        workspace.theme(),
+        today(),
+        Vec::new(),
+        Vec::new(),
+        None,
+    );
+    let edited = root.join("content").join(&relative);
+    let page = format!("incidents/{id}/index.html");
+    let edits = AtomicUsize::new(0);
+    whole.bench_function("serve: one edit", |b| {
+        b.iter(|| {
+            let k = edits.fetch_add(1, Ordering::Relaxed);
+            std::fs::write(&edited, format!("{text}\nEdit number {k}.\n")).unwrap();
+            let applied = workspace.apply(&Change {
+                files: [relative.clone()].into(),
+                ..Change::default()
+            });
+            assert_eq!(applied.revalidated, 1, "only the edited file is revalidated");
+            let next = Snapshot::new(
+                previous.generation + 1,
+                workspace.archive(),
+                workspace.theme(),
+                today(),
+                Vec::new(),
+                Vec::new(),
+                Some(&previous),
+            );
+            let html = next.get(&page).expect("the page exists").unwrap();
+            assert!(html.len() > 1000);
+            previous = next;
         })
     });
     whole.finish();
