@@ -136,7 +136,7 @@ pub enum Target {
     /// Not percent-decodable to UTF-8, or trying to leave the site.
     BadRequest,
     /// Outside the base path.
-    NotFound,
+    Outside,
 }
 
 /// Maps a raw request path to what it asks for. Decoding happens once;
@@ -147,7 +147,7 @@ pub fn target(base: &str, raw: &str) -> Target {
         return if raw == "/" || format!("{raw}/") == base {
             Target::Redirect(base.to_string())
         } else {
-            Target::NotFound
+            Target::Outside
         };
     };
     match rest {
@@ -200,7 +200,9 @@ async fn handle(State(site): State<Arc<LiveSite>>, method: Method, uri: Uri) -> 
         ),
         Target::Redirect(to) => redirect(&to),
         Target::BadRequest => plain(StatusCode::BAD_REQUEST, "bad request path"),
-        Target::NotFound => not_found(&snapshot, &base, "index.html"),
+        // Outside the base path the theme's relative links would lead
+        // nowhere: send the browser into the site instead.
+        Target::Outside => redirect(&base),
         Target::File(path) => {
             let path_for_render = path.clone();
             let snap = Arc::clone(&snapshot);
@@ -377,7 +379,7 @@ mod tests {
         );
         assert_eq!(target("/pm/", "/pm"), Target::Redirect("/pm/".into()));
         assert_eq!(target("/pm/", "/"), Target::Redirect("/pm/".into()));
-        assert_eq!(target("/pm/", "/other/"), Target::NotFound);
+        assert_eq!(target("/pm/", "/other/"), Target::Outside);
         assert_eq!(target("/pm/", "/pm/__hindsight/events"), Target::Events);
     }
 

@@ -24,7 +24,7 @@ const QUIET: Duration = Duration::from_millis(30);
 /// (a `git checkout`) is one rebuild.
 const BURST: Duration = Duration::from_millis(10);
 /// How often `--poll` looks at the files.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Error)]
 #[error("cannot watch {path}: {source}")]
@@ -78,7 +78,11 @@ impl Watcher {
             source,
         };
         let (backend, name) = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            // File times are compared in whole seconds: contents too, or a
+            // second save within the same second would go unseen.
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
             let d = new_debouncer_opt(QUIET, None, tx, RecommendedCache::new(), config)
                 .map_err(error)?;
             (
@@ -155,9 +159,7 @@ impl Watcher {
                         continue;
                     }
                     if event.need_rescan() {
-                        change.rescan = true;
-                        change.theme = true;
-                        change.config = true;
+                        change.lost_events();
                     }
                     for path in &event.paths {
                         classify(&self.root, path, change);
@@ -165,12 +167,7 @@ impl Watcher {
                     }
                 }
             }
-            // Events were lost: look at everything again.
-            Err(_) => {
-                change.rescan = true;
-                change.theme = true;
-                change.config = true;
-            }
+            Err(_) => change.lost_events(),
         }
     }
 
@@ -228,8 +225,9 @@ pub fn classify(root: &Path, path: &Path, change: &mut Change) {
         Some(content::DIR_NAME) => {
             if content::is_post_mortem(rest) {
                 change.files.insert(rest.to_path_buf());
-            } else if rest.extension().is_none() && !is_hidden_path(rest) {
-                // The folder itself, or one below it, moved or vanished.
+            } else if !is_hidden_path(rest) && !path.is_file() {
+                // A folder (`2024`, `release.v2`) came, went or moved, taking
+                // its post-mortems with it.
                 change.rescan = true;
             }
         }
@@ -292,7 +290,6 @@ mod tests {
             "content/.#a.md",
             "content/a.md___jb_tmp___",
             "content/_drafts/b.md",
-            "content/notes.txt",
             "public/index.html",
             "site.toml.swp",
         ]);
@@ -303,6 +300,21 @@ mod tests {
     fn a_folder_event_asks_for_a_rescan() {
         assert!(change_of(&["content"]).rescan);
         assert!(change_of(&["content/2024"]).rescan);
+        assert!(change_of(&["content/release.v2"]).rescan);
         assert!(!change_of(&["content/.git"]).rescan);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_post_mortem_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        std::fs::write(dir.path().join("content/notes.txt"), "x").unwrap();
+        let mut change = Change::default();
+        classify(
+            dir.path(),
+            &dir.path().join("content/notes.txt"),
+            &mut change,
+        );
+        assert!(change.is_empty(), "{change:?}");
     }
 }

@@ -28,14 +28,25 @@ pub struct Change {
     pub theme: bool,
     /// Post-mortem files, relative to `content/`.
     pub files: BTreeSet<PathBuf>,
-    /// Something happened that names no single file (a folder moved or
-    /// vanished, the watcher lost events): list `content/` again.
+    /// Something happened that names no single file (a folder came, went
+    /// or moved): list `content/` again, read the files that are new and
+    /// drop those that are gone.
     pub rescan: bool,
+    /// The watcher lost events: read every file again.
+    pub reread: bool,
 }
 
 impl Change {
+    /// What to do when events were lost: look at everything again.
+    pub fn lost_events(&mut self) {
+        self.config = true;
+        self.theme = true;
+        self.rescan = true;
+        self.reread = true;
+    }
+
     pub fn is_empty(&self) -> bool {
-        !self.config && !self.theme && !self.rescan && self.files.is_empty()
+        !self.config && !self.theme && !self.rescan && !self.reread && self.files.is_empty()
     }
 }
 
@@ -189,7 +200,13 @@ impl Workspace {
                     for path in gone {
                         self.remove(&path, &mut applied, &mut joined_or_left);
                     }
-                    to_read.extend(paths);
+                    // Known files have their own events, unless events were lost.
+                    let reread = change.reread || reparse_all;
+                    to_read.extend(
+                        paths
+                            .into_iter()
+                            .filter(|p| reread || !self.entries.contains_key(p)),
+                    );
                     for f in failed {
                         to_read.remove(&f.relative);
                         let outcome = match &f.text {
@@ -401,7 +418,11 @@ impl Workspace {
     }
 }
 
-/// The configuration used while `site.toml` cannot be read: every default.
+/// The configuration used while `site.toml` cannot be read at start:
+/// defaults, one severity level, and a title that says what is wrong.
 fn fallback_config() -> SiteConfig {
-    SiteConfig::parse("", Path::new(config::FILE_NAME)).expect("an empty site.toml is valid")
+    const FALLBACK: &str = "title = \"Post-mortems (site.toml needs fixing)\"\n\
+        [[severity]]\nid = \"SEV\"\nname = \"Severity\"\n\
+        definition = \"Set the severity levels in site.toml.\"\n";
+    SiteConfig::parse(FALLBACK, Path::new(config::FILE_NAME)).expect("the fallback is valid")
 }
