@@ -34,8 +34,8 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use hindsight::config::SiteConfig;
 use hindsight::pipeline::{self, BuildOptions};
 use hindsight::snapshot::Snapshot;
-use hindsight::workspace::{Change, Workspace};
 use hindsight::theme::Theme;
+use hindsight::workspace::{Change, Workspace};
 use hindsight::{post_mortem, rules};
 
 const DEFAULT_N: usize = 1_000;
@@ -285,7 +285,10 @@ fn main() {
                 files: [relative.clone()].into(),
                 ..Change::default()
             });
-            assert_eq!(applied.revalidated, 1, "only the edited file is revalidated");
+            assert_eq!(
+                applied.revalidated, 1,
+                "only the edited file is revalidated"
+            );
             let next = Snapshot::new(
                 previous.generation + 1,
                 workspace.archive(),

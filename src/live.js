@@ -20,6 +20,10 @@
     return node;
   }
 
+  function count(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
   function overlay() {
     var files = (data.files || []).filter(function (f) { return f.findings.length; });
     var problems = data.problems || [];
@@ -32,8 +36,8 @@
     var worst = problems.length || data.errors ? "#b3261e" : data.warnings ? "#8a5a00" : "#1e6b35";
     var summary = el("summary", {
       style: "cursor:pointer;padding:8px 12px;font-weight:600;color:" + worst + ";"
-    }, (problems.length ? problems.length + " site problem" + (problems.length === 1 ? "" : "s") + " · " : "") +
-      (data.errors || 0) + " errors · " + (data.warnings || 0) + " warnings in the archive");
+    }, (problems.length ? count(problems.length, "site problem") + " · " : "") +
+      count(data.errors || 0, "error") + " · " + count(data.warnings || 0, "warning") + " in the archive");
     details.appendChild(summary);
     var body = el("div", { style: "padding:0 12px 10px;" });
     problems.forEach(function (p) {

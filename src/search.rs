@@ -108,6 +108,15 @@ fn strip_tags(html: &str) -> String {
 
 /// Builds the Pagefind bundle for `records`; its files go under `pagefind/`.
 pub fn build_index(records: Vec<Record>) -> Result<Vec<OutputFile>, SearchError> {
+    build_index_unless(records, || false).map(|files| files.expect("never cancelled"))
+}
+
+/// Like `build_index`, but gives up (`None`) as soon as `cancelled` says so,
+/// for `serve`, where a newer version makes this index useless.
+pub fn build_index_unless(
+    records: Vec<Record>,
+    cancelled: impl Fn() -> bool,
+) -> Result<Option<Vec<OutputFile>>, SearchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| SearchError(e.to_string()))?;
@@ -118,6 +127,9 @@ pub fn build_index(records: Vec<Record>) -> Result<Vec<OutputFile>, SearchError>
         let mut index =
             PagefindIndex::new(Some(options)).map_err(|e| SearchError(e.to_string()))?;
         for r in records {
+            if cancelled() {
+                return Ok(None);
+            }
             index
                 .add_custom_record(
                     r.url,
@@ -134,13 +146,15 @@ pub fn build_index(records: Vec<Record>) -> Result<Vec<OutputFile>, SearchError>
             .get_files()
             .await
             .map_err(|e| SearchError(e.to_string()))?;
-        Ok(files
-            .into_iter()
-            .map(|f| OutputFile {
-                path: format!("{DIR}/{}", f.filename.to_string_lossy().replace('\\', "/")),
-                bytes: f.contents,
-            })
-            .collect())
+        Ok(Some(
+            files
+                .into_iter()
+                .map(|f| OutputFile {
+                    path: format!("{DIR}/{}", f.filename.to_string_lossy().replace('\\', "/")),
+                    bytes: f.contents,
+                })
+                .collect(),
+        ))
     })
 }
 

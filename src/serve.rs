@@ -5,6 +5,7 @@
 //!
 //! Nothing here prints: what happens is reported as `Event`s to the caller.
 
+use std::cell::RefCell;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -200,7 +201,15 @@ fn spawn_search(
     let spawned = std::thread::Builder::new()
         .name("hindsight-search".into())
         .spawn(move || {
-            while let Ok(mut latest) = rx.recv() {
+            let mut pending: Option<Arc<Snapshot>> = None;
+            loop {
+                let mut latest = match pending.take() {
+                    Some(snapshot) => snapshot,
+                    None => match rx.recv() {
+                        Ok(snapshot) => snapshot,
+                        Err(_) => return,
+                    },
+                };
                 while let Ok(newer) = rx.recv_timeout(SEARCH_PAUSE) {
                     latest = newer;
                 }
@@ -208,14 +217,23 @@ fn spawn_search(
                 let archive = latest.archive();
                 let records = search::records(&archive.all(), latest.views().summaries());
                 let count = records.len();
-                match search::build_index(records) {
-                    Ok(files) => {
+                // A save during indexing makes this index stale: start over.
+                let newer = RefCell::new(None);
+                let outcome = search::build_index_unless(records, || {
+                    while let Ok(snapshot) = rx.try_recv() {
+                        *newer.borrow_mut() = Some(snapshot);
+                    }
+                    newer.borrow().is_some()
+                });
+                match outcome {
+                    Ok(Some(files)) => {
                         site.set_search(files);
                         report(Event::Indexed {
                             records: count,
                             took: started.elapsed(),
                         });
                     }
+                    Ok(None) => pending = newer.into_inner(),
                     Err(e) => report(Event::SearchFailed(e.to_string())),
                 }
             }

@@ -52,8 +52,14 @@ impl LiveSite {
     /// Serves `snapshot` from now on, then tells the browsers to reload.
     pub fn swap(&self, snapshot: Snapshot) {
         let generation = snapshot.generation;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        let old = {
+            let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *current, Arc::new(snapshot))
+        };
         self.generation.send_replace(generation);
+        // Freeing a large version (its rendered pages) takes a while: after
+        // the lock is released and the browsers are told.
+        drop(old);
     }
 
     /// Replaces the search index's files (`pagefind/…`).
