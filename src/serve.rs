@@ -99,10 +99,19 @@ pub fn run(
     let search = spawn_search(Arc::clone(&site), Arc::clone(&report));
     let _ = search.send(site.current());
 
-    let watcher = if options.watch {
-        Some(Watcher::new(&options.root, options.poll)?)
-    } else {
-        None
+    let watcher = match (options.watch, options.poll) {
+        (false, _) => None,
+        (true, true) => Some(Watcher::new(&options.root, true)?),
+        // System events can run out (inotify's watch limit on a large
+        // tree): polling still works.
+        (true, false) => Some(match Watcher::new(&options.root, false) {
+            Ok(watcher) => watcher,
+            Err(native) => {
+                let mut watcher = Watcher::new(&options.root, true)?;
+                watcher.explain(format!("file events unavailable: {native}"));
+                watcher
+            }
+        }),
     };
     let addr = listener.local_addr()?;
     report(Event::Ready {

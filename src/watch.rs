@@ -119,9 +119,14 @@ impl Watcher {
         Ok(watcher)
     }
 
-    /// The active watcher, for the start-up line: `inotify`, `polling every 300 ms`.
+    /// The active watcher, for the start-up line: `inotify`, `polling every 500 ms`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Adds why this watcher was chosen to its name.
+    pub fn explain(&mut self, why: String) {
+        self.name = format!("{} ({why})", self.name);
     }
 
     /// Waits for the next batch of changes; `None` when watching has ended.
