@@ -7,13 +7,14 @@ use thiserror::Error;
 use walkdir::WalkDir;
 
 use crate::finding::{Finding, Findings, Rule};
+use crate::limits::MAX_FILE_BYTES;
 use crate::source::{LineIndex, Pos};
 
 pub const DIR_NAME: &str = "content";
 
 #[derive(Debug, Error)]
 pub enum ContentError {
-    #[error("there is no content folder at {path}")]
+    #[error("there is no content folder at {path}: post-mortems are Markdown files in `content/` beside `site.toml`; create the folder, or write the first post-mortem with `hindsight new \"<title>\"`")]
     Missing { path: PathBuf },
 }
 
@@ -60,13 +61,23 @@ pub fn list(root: &Path) -> Result<(Vec<PathBuf>, Vec<Loaded>), ContentError> {
     }
     let mut paths = Vec::new();
     let mut failed = Vec::new();
-    let walker = WalkDir::new(&dir)
+    let inside = Inside::new(root);
+    let mut walker = WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         match entry {
+            Ok(e) if e.path_is_symlink() && !inside.holds(e.path()) => {
+                if e.file_type().is_dir() {
+                    walker.skip_current_dir();
+                }
+                if e.file_type().is_dir() || is_markdown(e.path()) {
+                    let relative = e.path().strip_prefix(&dir).unwrap_or(e.path());
+                    failed.push(outside_link(relative));
+                }
+            }
             Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 let relative = e
                     .path()
@@ -81,17 +92,29 @@ pub fn list(root: &Path) -> Result<(Vec<PathBuf>, Vec<Loaded>), ContentError> {
                 let relative = path.strip_prefix(&dir).unwrap_or(path).to_path_buf();
                 let display = display_path(&relative);
                 let mut f = Findings::new(display.clone().into());
-                let loop_or_io = if err.loop_ancestor().is_some() {
-                    "a symbolic link here loops back to a folder above it".to_string()
+                let dangling = path.symlink_metadata().is_ok() && !path.exists();
+                let (why, hint) = if err.loop_ancestor().is_some() {
+                    (
+                        "a symbolic link here loops back to a folder above it".to_string(),
+                        "Remove the link or point it elsewhere; the rest of the archive is built without it.",
+                    )
+                } else if dangling {
+                    (
+                        "this symbolic link points to nothing".to_string(),
+                        "Restore the file it points to, or remove the link; the rest of the archive is built without it.",
+                    )
                 } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), ToString::to_string)
+                    (
+                        err.io_error()
+                            .map_or_else(|| err.to_string(), ToString::to_string),
+                        "Check the permissions of the file or folder; the rest of the archive is built without it.",
+                    )
                 };
                 f.error(
                     Rule::Read,
                     Pos::START,
-                    format!("cannot read this path: {loop_or_io}"),
-                    "Check the file's permissions, or remove the link; the rest of the archive is built without it.",
+                    format!("cannot read this path: {why}"),
+                    hint,
                 );
                 failed.push(Loaded {
                     relative,
@@ -102,6 +125,44 @@ pub fn list(root: &Path) -> Result<(Vec<PathBuf>, Vec<Loaded>), ContentError> {
         }
     }
     Ok((paths, failed))
+}
+
+/// The site folder, resolved, to tell where a symbolic link leads. Links are
+/// followed only when they lead inside it: a post-mortem linked to a file
+/// elsewhere on the machine would publish that file.
+struct Inside {
+    root: Option<PathBuf>,
+}
+
+impl Inside {
+    fn new(root: &Path) -> Self {
+        Inside {
+            root: root.canonicalize().ok(),
+        }
+    }
+
+    fn holds(&self, path: &Path) -> bool {
+        match (&self.root, path.canonicalize()) {
+            (Some(root), Ok(target)) => target.starts_with(root),
+            _ => false,
+        }
+    }
+}
+
+fn outside_link(relative: &Path) -> Loaded {
+    let display = display_path(relative);
+    let mut f = Findings::new(display.clone().into());
+    f.error(
+        Rule::Read,
+        Pos::START,
+        "this symbolic link leads outside the site folder, so it is not followed",
+        "Copy the post-mortem into content/, or link only to files inside the site folder.",
+    );
+    Loaded {
+        relative: relative.to_path_buf(),
+        display,
+        text: Err(f.into_sorted().remove(0)),
+    }
 }
 
 fn is_markdown(path: &Path) -> bool {
@@ -116,8 +177,15 @@ pub fn is_post_mortem(relative: &Path) -> bool {
 
 /// Reads one post-mortem file, `relative` to `ROOT/content`.
 pub fn read(root: &Path, relative: PathBuf) -> Loaded {
+    let path = root.join(DIR_NAME).join(&relative);
+    let is_link = path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && !Inside::new(root).holds(&path) {
+        return outside_link(&relative);
+    }
     let display = display_path(&relative);
-    let text = read_text(&root.join(DIR_NAME).join(&relative), &display);
+    let text = read_text(&path, &display);
     Loaded {
         relative,
         display,
@@ -125,10 +193,34 @@ pub fn read(root: &Path, relative: PathBuf) -> Loaded {
     }
 }
 
+/// Reads at most `limits::MAX_FILE_BYTES`, even if the file grows while it
+/// is read; `Ok(None)` for a larger file, with its size.
+fn read_bounded(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Ok(Err(size));
+    }
+    Ok(Ok(bytes))
+}
+
 fn read_text(path: &Path, display: &str) -> Result<String, Finding> {
     let mut f = Findings::new(display.into());
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    match read_bounded(path) {
+        Ok(Err(size)) => f.error(
+            Rule::Read,
+            Pos::START,
+            format!(
+                "this file is {:.1} MiB, more than the {} MiB a post-mortem may be, so it is not read",
+                size as f64 / (1024.0 * 1024.0),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            "Keep logs, dumps and data out of the post-mortem: attach them elsewhere and link to them.",
+        ),
+        Ok(Ok(bytes)) => match String::from_utf8(bytes) {
             Ok(text) => return Ok(text),
             Err(err) => {
                 let valid = err.utf8_error().valid_up_to();

@@ -181,8 +181,21 @@ pub struct Parsed {
 /// Splits and reads the front matter of `text` (BOM already stripped),
 /// reporting every problem into `findings`.
 pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parsed {
-    let fences = match find_fences(text) {
-        Ok(fences) => fences,
+    let (fences, guessed) = match find_fences(text) {
+        Ok(fences) => (fences, false),
+        Err(FenceError::Missing) if text.trim().is_empty() => {
+            findings.error(
+                Rule::FrontMatter,
+                Pos::START,
+                "this file is empty",
+                "Run `hindsight new` to start a post-mortem from the template, or delete the file.",
+            );
+            return Parsed {
+                front: FrontMatter::default(),
+                body_offset: 0,
+                body_line: 1,
+            };
+        }
         Err(FenceError::Missing) => {
             findings.error(
                 Rule::FrontMatter,
@@ -212,25 +225,46 @@ pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parse
                     format.fence()
                 ),
             );
-            let body_line = line_of(text, body_offset);
-            return Parsed {
-                front: FrontMatter::default(),
+            // Read the fields up to where the body seems to start, so a
+            // draft saved mid-edit keeps its title and status.
+            let data_start = text.find('\n').map_or(text.len(), |n| n + 1);
+            let fences = Fences {
+                format,
+                data: &text[data_start.min(body_offset)..body_offset],
+                data_line: 2,
                 body_offset,
-                body_line,
             };
+            (fences, true)
         }
     };
+    if !guessed {
+        report_second_block(text, &fences, findings);
+    }
     let body_line = line_of(text, fences.body_offset);
     let data = fences.data.replace('\r', "");
+    let keys = key_positions(&data, fences.format, fences.data_line);
+    if let Err(too_large) = check_size(&data, fences.format) {
+        report_too_large(too_large, &fences, findings);
+        return Parsed {
+            front: FrontMatter {
+                keys,
+                ..FrontMatter::default()
+            },
+            body_offset: fences.body_offset,
+            body_line,
+        };
+    }
     let pod = match fences.format {
         Format::Yaml => YAML::parse(&data),
         Format::Toml => TOML::parse(&data),
     };
-    let keys = key_positions(&data, fences.format, fences.data_line);
     let pod = match pod {
         Ok(pod) => pod,
         Err(err) => {
-            report_syntax_error(&err.to_string(), &data, &fences, findings);
+            // Guessed fields that do not parse were probably never fields.
+            if !guessed {
+                report_syntax_error(&err.to_string(), &data, &fences, findings);
+            }
             return Parsed {
                 front: FrontMatter {
                     keys,
@@ -244,6 +278,7 @@ pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parse
     let map = match pod {
         Pod::Hash(map) => map,
         Pod::Null => Default::default(),
+        _ if guessed => Default::default(),
         _ => {
             findings.error(
                 Rule::FrontMatter,
@@ -264,6 +299,61 @@ pub fn parse(text: &str, site_zone: &TimeZone, findings: &mut Findings) -> Parse
         body_offset: fences.body_offset,
         body_line,
     }
+}
+
+/// A second fenced block right after the front matter is read as Markdown
+/// (a rule and a heading), so its fields would silently be lost.
+fn report_second_block(text: &str, fences: &Fences, findings: &mut Findings) {
+    let body = &text[fences.body_offset..];
+    let mut lines = lines_with_offsets(body).skip_while(|(_, line)| line.trim().is_empty());
+    let Some((offset, first)) = lines.next() else {
+        return;
+    };
+    let fence = fences.format.fence();
+    if !is_fence(first, fence) {
+        return;
+    }
+    let separator = if fences.format == Format::Yaml {
+        ':'
+    } else {
+        '='
+    };
+    let is_key = |line: &str| {
+        line.split_once(separator).is_some_and(|(key, _)| {
+            let key = key.trim_end();
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
+        })
+    };
+    let mut keys = 0;
+    let mut closed = false;
+    for (_, line) in lines {
+        if is_fence(line, fence) {
+            closed = true;
+            break;
+        }
+        if is_key(line) {
+            keys += 1;
+        } else if !line.trim().is_empty() && !line.starts_with([' ', '\t', '-', '#']) {
+            return;
+        }
+    }
+    if !closed || keys == 0 {
+        return;
+    }
+    findings.error(
+        Rule::FrontMatter,
+        Pos {
+            line: line_of(text, fences.body_offset + offset),
+            column: 1,
+        },
+        "a second front-matter block starts here; its lines are read as Markdown, not as fields",
+        format!(
+            "Move these fields into the first block and delete this block's two `{fence}` lines."
+        ),
+    );
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -359,8 +449,169 @@ fn find_entry(text: &str, value: &str) -> Option<usize> {
 
 /// Pulls "line L column C" out of the parser's message (yaml-rust2 and toml both
 /// say it), mapped from front-matter lines to file lines.
+/// Front matter too deep or too large to read safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TooLarge {
+    /// Nested deeper than `limits::MAX_NESTING`; the line (1-based, in the
+    /// data) where that depth is reached.
+    Deep { line: u32 },
+    /// More than `limits::MAX_FRONT_MATTER_VALUES` values once aliases are
+    /// expanded; the line of the alias that went over.
+    Expands { line: u32 },
+}
+
+/// Checks the shape of the front matter before it is turned into values, so
+/// a YAML alias bomb or a thousand nested brackets cost a finding, not the
+/// machine's memory or stack. Syntax errors are left to the data parser.
+fn check_size(data: &str, format: Format) -> Result<(), TooLarge> {
+    match format {
+        Format::Yaml => check_yaml_size(data),
+        Format::Toml => check_toml_depth(data),
+    }
+}
+
+fn check_yaml_size(data: &str) -> Result<(), TooLarge> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(data);
+    // For each open collection: its anchor and the values counted so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut anchored: std::collections::HashMap<usize, usize> = Default::default();
+    let mut total = 0usize;
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        let line = u32::try_from(mark.line()).unwrap_or(u32::MAX);
+        let values = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1));
+                if open.len() > crate::limits::MAX_NESTING {
+                    return Err(TooLarge::Deep { line });
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, values)) = open.pop() else {
+                    continue;
+                };
+                if anchor != 0 {
+                    anchored.insert(anchor, values);
+                }
+                values
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                if anchor != 0 {
+                    anchored.insert(anchor, 1);
+                }
+                total += 1;
+                1
+            }
+            Event::Alias(anchor) => {
+                let values = anchored.get(&anchor).copied().unwrap_or(1);
+                total = total.saturating_add(values);
+                values
+            }
+            _ => continue,
+        };
+        if total > crate::limits::MAX_FRONT_MATTER_VALUES {
+            return Err(TooLarge::Expands { line });
+        }
+        if let Some((_, parent)) = open.last_mut() {
+            *parent = parent.saturating_add(values);
+        }
+    }
+}
+
+/// TOML has no aliases; only the depth of nested arrays and inline tables
+/// needs a bound. Brackets inside strings and comments are skipped.
+fn check_toml_depth(data: &str) -> Result<(), TooLarge> {
+    let mut depth = 0usize;
+    for (number, line) in data.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for c in line.chars() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' && q == '"' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '#' => break,
+                    '"' | '\'' => quote = Some(c),
+                    '[' | '{' => {
+                        depth += 1;
+                        if depth > crate::limits::MAX_NESTING {
+                            return Err(TooLarge::Deep {
+                                line: u32::try_from(number + 1).unwrap_or(u32::MAX),
+                            });
+                        }
+                    }
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+            }
+        }
+    }
+    Ok(())
+}
+
+const FLAT_HINT: &str =
+    "Post-mortem fields are flat: write `services: [a, b]` or one `key: value` per line.";
+
+fn report_too_large(too_large: TooLarge, fences: &Fences, findings: &mut Findings) {
+    let (line, message, hint) = match too_large {
+        TooLarge::Deep { line } => (
+            line,
+            format!(
+                "the front matter nests lists and maps more than {} levels deep, so it is not read",
+                crate::limits::MAX_NESTING
+            ),
+            FLAT_HINT,
+        ),
+        TooLarge::Expands { line } => (
+            line,
+            format!(
+                "the front matter's aliases expand to more than {} values, so it is not read",
+                crate::limits::MAX_FRONT_MATTER_VALUES
+            ),
+            "Write the values out instead of repeating them with `*alias`; post-mortem fields need no anchors.",
+        ),
+    };
+    findings.error(
+        Rule::FrontMatter,
+        Pos {
+            line: fences.data_line + line.max(1) - 1,
+            column: 1,
+        },
+        message,
+        hint,
+    );
+}
+
 fn report_syntax_error(message: &str, data: &str, fences: &Fences, findings: &mut Findings) {
-    let (line, column) = line_and_column(message).unwrap_or((1, 1));
+    let (mut line, mut column) = line_and_column(message).unwrap_or((1, 1));
+    // The YAML parser names the scalar a tab interrupts; the tab itself is
+    // what the author must change.
+    if message.contains("found a tab") {
+        if let Some((n, at)) = data
+            .lines()
+            .enumerate()
+            .skip(line.saturating_sub(1) as usize)
+            .find_map(|(n, text)| text.find('\t').map(|at| (n, at)))
+        {
+            line = n as u32 + 1;
+            column = data
+                .lines()
+                .nth(n)
+                .map_or(1, |t| t[..at].chars().count() as u32 + 1);
+        }
+    }
     let data_lines = data.lines().count().max(1) as u32;
     let pos = Pos {
         line: fences.data_line + line.clamp(1, data_lines) - 1,
@@ -370,7 +621,9 @@ fn report_syntax_error(message: &str, data: &str, fences: &Fences, findings: &mu
         Format::Yaml => (yaml_message(message), "YAML"),
         Format::Toml => (toml_message(message), "TOML"),
     };
-    let hint = if what.contains("mapping values are not allowed") {
+    let hint = if what.contains("recursion limit") {
+        FLAT_HINT.to_string()
+    } else if what.contains("mapping values are not allowed") {
         "A value that contains `: ` must be quoted, for example `title: \"Checkout: slow responses\"`.".to_string()
     } else if what.contains("tab") {
         "YAML indentation must use spaces, not tabs.".to_string()

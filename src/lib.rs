@@ -15,6 +15,7 @@ pub mod finding;
 pub mod front_matter;
 pub mod language;
 pub mod ledger;
+pub mod limits;
 pub mod markdown;
 pub mod metrics;
 pub mod output;

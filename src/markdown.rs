@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::limits::MAX_NESTING;
+
 /// A logical line of prose: one line of a paragraph, or one list item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -65,6 +67,9 @@ pub struct Body<'a> {
     pub events: Vec<Event<'a>>,
     pub blocks: Vec<Block>,
     pub bracketed: Vec<Bracketed>,
+    /// File offset of the first block quote or list nested deeper than
+    /// `limits::MAX_NESTING`; such containers are flattened into their parent.
+    pub too_deep: Option<usize>,
 }
 
 pub fn options() -> Options {
@@ -79,7 +84,27 @@ pub fn options() -> Options {
 pub fn parse(body: &str, base: usize) -> Body<'_> {
     let mut builder = Builder::new(base, body);
     let mut events = Vec::new();
+    let mut depth = 0usize;
+    let mut too_deep = None;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        // Past the bound, container starts and ends are dropped and their
+        // text kept, so rendering and the reader's browser stay shallow.
+        let beyond = match &event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => {
+                depth += 1;
+                depth > MAX_NESTING
+            }
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => {
+                depth = depth.saturating_sub(1);
+                depth >= MAX_NESTING
+            }
+            Event::Start(Tag::Item) | Event::End(TagEnd::Item) => depth > MAX_NESTING,
+            _ => false,
+        };
+        if beyond {
+            too_deep.get_or_insert(base + range.start);
+            continue;
+        }
         let index = events.len();
         builder.feed(&event, range, index);
         events.push(neutralise_html(event));
@@ -90,6 +115,7 @@ pub fn parse(body: &str, base: usize) -> Body<'_> {
         events,
         blocks: builder.blocks,
         bracketed: builder.bracketed,
+        too_deep,
     };
     set_heading_ids(&mut body);
     body

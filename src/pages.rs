@@ -395,6 +395,11 @@ impl Views {
     pub fn summaries(&self) -> &[Arc<IncidentSummary>] {
         &self.summaries
     }
+
+    /// Summaries, newest incident first.
+    pub fn newest(&self) -> &[Arc<IncidentSummary>] {
+        &self.newest_summaries
+    }
 }
 
 /// The lazily computed views, each from the sources it was made for.

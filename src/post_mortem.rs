@@ -2,7 +2,7 @@
 //! typed data with positions, and each section's HTML.
 
 use jiff::tz::TimeZone;
-use pulldown_cmark::html;
+use pulldown_cmark::{html, Event, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::action_items::{self, ActionItem, Field};
@@ -23,6 +23,11 @@ pub struct Section {
     /// The section's rendered Markdown, heading included. Raw HTML in the
     /// source has been turned into text.
     pub html: String,
+    /// For a section whose table is shown as a structured view (timeline,
+    /// action items): the rest of its Markdown, without the heading, before
+    /// and after that table, so no prose around the table is lost.
+    pub lead_html: String,
+    pub tail_html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +182,17 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
     let parsed = front_matter::parse(text, site_zone, &mut findings);
     let zone = timeline_zone(&parsed.front, site_zone);
     let body = markdown::parse(&text[parsed.body_offset..], parsed.body_offset);
+    if let Some(offset) = body.too_deep {
+        findings.error(
+            crate::finding::Rule::Read,
+            pos_of(offset),
+            format!(
+                "block quotes and lists nest more than {} levels deep here; the deeper levels are shown flat",
+                crate::limits::MAX_NESTING
+            ),
+            "Flatten the nesting: a post-mortem reads best with lists at most two or three levels deep.",
+        );
+    }
 
     let mut pm = PostMortem {
         id,
@@ -256,9 +272,11 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
                 }
             }
         }
+        let mut structured_table = None;
         match kind {
             SectionKind::Timeline => {
                 if let Some(table) = first_table(blocks, |_| true) {
+                    structured_table = Some(table.offset);
                     let (events, problems) =
                         timeline::read_table(table, pm.front.started.as_ref(), &zone, pos_of);
                     pm.timeline = events;
@@ -279,6 +297,7 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
                 if let Some(table) = first_table(blocks, action_items::is_action_table)
                     .or_else(|| first_table(blocks, |_| true))
                 {
+                    structured_table = Some(table.offset);
                     pm.action_items = action_items::read_table(table, pos_of);
                 }
             }
@@ -289,6 +308,15 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
             &mut html_out,
             body.events[span.events.clone()].iter().cloned(),
         );
+        let table_ordinal = structured_table.map(|offset| {
+            blocks
+                .iter()
+                .filter(|b| matches!(b, Block::Table(t) if t.offset < offset))
+                .count()
+        });
+        let (lead_html, tail_html) = table_ordinal
+            .map(|n| html_around_table(&body.events[span.events.clone()], n))
+            .unwrap_or_default();
         pm.sections.push(Section {
             kind,
             title: span.title,
@@ -296,10 +324,46 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
             level: span.level,
             pos: span.offset.map_or(pm.body_pos, pos_of),
             html: html_out,
+            lead_html,
+            tail_html,
         });
     }
     pm.findings = findings.into_sorted();
     pm
+}
+
+/// The HTML of a section's events before and after its `ordinal`-th table
+/// (0-based), leaving out the section's heading and that table.
+fn html_around_table(events: &[Event<'_>], ordinal: usize) -> (String, String) {
+    let after_heading = match events.first() {
+        Some(Event::Start(Tag::Heading { .. })) => events
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+            .map_or(events.len(), |end| end + 1),
+        _ => 0,
+    };
+    let Some(start) = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, Event::Start(Tag::Table(_))))
+        .map(|(i, _)| i)
+        .nth(ordinal)
+    else {
+        return Default::default();
+    };
+    let end = events[start..]
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Table)))
+        .map_or(events.len(), |n| start + n + 1);
+    let render = |part: &[Event<'_>]| {
+        let mut out = String::new();
+        html::push_html(&mut out, part.iter().cloned());
+        out
+    };
+    (
+        render(&events[after_heading.min(start)..start]),
+        render(&events[end..]),
+    )
 }
 
 /// The clock of timeline times written without an offset: the file's
@@ -511,6 +575,28 @@ mod tests {
             ]
         );
         assert_eq!(pm.header.severity.unwrap().text, "P1");
+    }
+
+    #[test]
+    fn prose_around_structured_tables_is_kept() {
+        let text = "---\ntitle: x\n---\n## Timeline\n\nAll times UTC.\n\n| Time | Event |\n|---|---|\n| 10:00 | Alert |\n\nLogs were partial.\n\n## Action Items\n\nAgreed in the review.\n\n| # | Action | Owner | Due |\n|---|---|---|---|\n| 1 | Add a canary | SRE lead | 2024-05-01 |\n\nThese will be reviewed at the weekly meeting.\n";
+        let pm = parse("x".into(), "content/x.md".into(), text, &TimeZone::UTC);
+        let around: Vec<_> = pm
+            .sections
+            .iter()
+            .map(|s| (s.lead_html.trim(), s.tail_html.trim()))
+            .collect();
+        assert_eq!(
+            around,
+            [
+                ("<p>All times UTC.</p>", "<p>Logs were partial.</p>"),
+                (
+                    "<p>Agreed in the review.</p>",
+                    "<p>These will be reviewed at the weekly meeting.</p>"
+                ),
+            ]
+        );
+        assert_eq!((pm.timeline.len(), pm.action_items.len()), (1, 1));
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub fn run(
     let base = server::base_path(&first.archive().config.base_url);
     let post_mortems = first.archive().post_mortems.len();
     let tally = first.tally;
+    let problems = first.problems.clone();
     let site = LiveSite::new(first);
     let took = started.elapsed();
 
@@ -120,7 +121,7 @@ pub fn run(
         post_mortems,
         took,
         tally,
-        problems: workspace.problems(),
+        problems,
     });
 
     if let Some(mut watcher) = watcher {
@@ -189,13 +190,14 @@ pub fn rebuild(
     );
     drop(previous);
     let tally = snapshot.tally;
+    let problems = snapshot.problems.clone();
     site.swap(snapshot);
     report(Event::Rebuilt {
         changed: applied.changed,
         revalidated: applied.revalidated,
         took: started.elapsed(),
         tally,
-        problems: workspace.problems(),
+        problems,
     });
 }
 

@@ -64,7 +64,8 @@ impl Snapshot {
         let views = Views::compute(&all, &archive.config, today, previous.map(|p| &p.views));
         drop(all);
         let tally = Tally::of(archive.findings());
-        Snapshot {
+        let unchanged_theme = previous.is_some_and(|p| Arc::ptr_eq(&p.theme, &theme));
+        let mut snapshot = Snapshot {
             generation,
             archive,
             theme,
@@ -73,6 +74,44 @@ impl Snapshot {
             problems,
             recent,
             tally,
+        };
+        if !unchanged_theme {
+            snapshot.try_theme(previous.map(|p| Arc::clone(&p.theme)));
+        }
+        snapshot
+    }
+
+    /// A theme can parse and still fail to render (an unknown variable, a
+    /// missing template): the home page and the newest incident's page are
+    /// rendered now, and on failure the previous theme stays in use and the
+    /// failure is a problem shown on every page.
+    fn try_theme(&mut self, previous: Option<Arc<Theme>>) {
+        let mut trial = vec![("index.html".to_string(), Page::Index)];
+        if let Some(newest) = self.views.newest().first() {
+            let path = format!("incidents/{}/index.html", newest.id);
+            if let Some(page) = self.locate(&path) {
+                trial.push((path, page));
+            }
+        }
+        for (path, page) in trial {
+            match self.render(page, &path) {
+                Ok(bytes) => {
+                    self.lock().insert(path, Arc::new(bytes));
+                }
+                Err(e) => {
+                    let keeping = if previous.is_some() {
+                        "; the last theme that rendered is used until it is fixed"
+                    } else {
+                        ""
+                    };
+                    self.problems.push(format!("{e}{keeping}"));
+                    self.lock().clear();
+                    if let Some(previous) = previous {
+                        self.theme = previous;
+                    }
+                    return;
+                }
+            }
         }
     }
 
@@ -186,5 +225,78 @@ impl Snapshot {
             problems: &self.problems,
             files,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+
+    fn copy_templates(to: &std::path::Path) {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.unwrap();
+            let target = to.join(entry.path().strip_prefix(&from).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_theme_that_fails_to_render_keeps_the_last_one_that_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("site.toml"),
+            "title = \"t\"\n[[severity]]\nid = \"P1\"\nname = \"Major\"\ndefinition = \"d\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("content")).unwrap();
+        std::fs::write(
+            root.join("content/x.md"),
+            "---\ntitle: Outage\nseverity: P1\nstatus: open\nstarted: 2024-01-01T00:00:00Z\n---\n",
+        )
+        .unwrap();
+        let workspace = Workspace::open(root, true);
+        let today = Date::constant(2024, 6, 1);
+        let good = Snapshot::new(
+            1,
+            workspace.archive(),
+            workspace.theme(),
+            today,
+            vec![],
+            vec![],
+            None,
+        );
+        assert_eq!(good.problems, Vec::<String>::new());
+
+        let theme_dir = root.join("themes/default");
+        copy_templates(&theme_dir);
+        let base = theme_dir.join("templates/base.html");
+        let text = std::fs::read_to_string(&base).unwrap();
+        std::fs::write(&base, text.replace("</body>", "{{ nosuchvar.x }}</body>")).unwrap();
+        let broken = Arc::new(Theme::load(root, "default").expect("it parses"));
+
+        let next = Snapshot::new(
+            2,
+            workspace.archive(),
+            broken,
+            today,
+            vec![],
+            vec![],
+            Some(&good),
+        );
+        assert_eq!(next.problems.len(), 1, "{:?}", next.problems);
+        assert!(
+            next.problems[0].contains("base.html") && next.problems[0].contains("last theme"),
+            "{}",
+            next.problems[0]
+        );
+        let page = |s: &Snapshot| s.get("incidents/x/index.html").unwrap().unwrap();
+        assert_eq!(page(&next), page(&good));
     }
 }
