@@ -116,29 +116,52 @@ pub fn keep_first_of_each_id(
     unreadable: &mut Vec<Finding>,
 ) -> Vec<Arc<PostMortem>> {
     let mut ids = std::collections::HashSet::with_capacity(post_mortems.len());
-    if post_mortems.iter().all(|pm| ids.insert(pm.id.as_str())) {
+    let distinct = post_mortems.iter().all(|pm| ids.insert(pm.id.as_str()));
+    let review_clash = post_mortems.iter().any(|pm| {
+        pm.id
+            .strip_suffix("/review")
+            .is_some_and(|parent| ids.contains(parent))
+    });
+    if distinct && !review_clash {
         return post_mortems;
     }
     let duplicates = rules::duplicate_ids(&post_mortems.iter().map(|pm| &**pm).collect::<Vec<_>>());
-    let mut seen = std::collections::HashSet::new();
-    let mut kept = Vec::with_capacity(post_mortems.len());
-    for mut pm in post_mortems {
+    // An incident's review sheet keeps its address: a file that would take
+    // it (`x/review.md` beside `x.md`) yields, wherever it sorts.
+    let ids: std::collections::HashSet<String> = ids.into_iter().map(str::to_string).collect();
+    let takes_a_review = |pm: &PostMortem| {
+        pm.id
+            .strip_suffix("/review")
+            .is_some_and(|parent| ids.contains(parent))
+    };
+    let mut order: Vec<(bool, usize, Arc<PostMortem>)> = post_mortems
+        .into_iter()
+        .enumerate()
+        .map(|(i, pm)| (takes_a_review(&pm), i, pm))
+        .collect();
+    order.sort_by_key(|(yields, i, _)| (*yields, *i));
+    let mut taken = std::collections::HashSet::new();
+    let mut kept = Vec::with_capacity(order.len());
+    for (_, index, mut pm) in order {
         let mine: Vec<Finding> = duplicates
             .iter()
             .filter(|f| f.file == Path::new(&pm.source))
             .cloned()
             .collect();
-        let first = seen.insert(pm.id.clone());
+        let pages = rules::pages_of(&pm.id);
+        let free = pages.iter().all(|page| !taken.contains(page));
         if !mine.is_empty() {
             Arc::make_mut(&mut pm).findings.splice(0..0, mine);
         }
-        if first {
-            kept.push(pm);
+        if free {
+            taken.extend(pages);
+            kept.push((index, pm));
         } else {
             unreadable.extend(pm.findings.iter().cloned());
         }
     }
-    kept
+    kept.sort_by_key(|(index, _)| *index);
+    kept.into_iter().map(|(_, pm)| pm).collect()
 }
 
 /// The outcome of a build that wrote its output.

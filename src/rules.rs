@@ -672,20 +672,27 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Two files that map to the same output id: an error on each, naming all.
 pub fn duplicate_ids(post_mortems: &[&PostMortem]) -> Vec<Finding> {
-    let mut by_id: std::collections::BTreeMap<&str, Vec<&PostMortem>> = Default::default();
+    let mut by_page: std::collections::BTreeMap<String, Vec<&PostMortem>> = Default::default();
     for pm in post_mortems {
-        by_id.entry(&pm.id).or_default().push(pm);
+        for page in pages_of(&pm.id) {
+            by_page.entry(page).or_default().push(pm);
+        }
     }
     let mut findings = Vec::new();
-    for (id, group) in by_id.into_iter().filter(|(_, g)| g.len() > 1) {
+    // Files with one id collide on both pages; they are told once.
+    let mut told = std::collections::HashSet::new();
+    for (page, group) in by_page.into_iter().filter(|(_, g)| g.len() > 1) {
         let sources: Vec<&str> = group.iter().map(|p| p.source.as_str()).collect();
+        if !told.insert(sources.clone()) {
+            continue;
+        }
         for pm in &group {
             let mut f = Findings::new(pm.source.clone().into());
             f.error(
                 Rule::DuplicateId,
                 Pos::START,
                 format!(
-                    "{} files map to the page `incidents/{id}/`: {}",
+                    "{} files map to the page `{page}`: {}",
                     group.len(),
                     sources.join(", ")
                 ),
@@ -695,6 +702,15 @@ pub fn duplicate_ids(post_mortems: &[&PostMortem]) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The pages a post-mortem's id claims: its own and its review sheet's, so
+/// `x.md` and `x/review.md` collide.
+pub fn pages_of(id: &str) -> [String; 2] {
+    [
+        format!("incidents/{id}/"),
+        format!("incidents/{id}/review/"),
+    ]
 }
 
 #[cfg(test)]

@@ -498,3 +498,22 @@ fn an_invalid_site_toml_names_line_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn a_post_mortem_named_review_does_not_take_another_ones_review_sheet() {
+    let site = Site::new();
+    site.write("2024/db.md", VALID)
+        .write("2024/db/review.md", VALID);
+    let archive = site.load();
+    let ids: Vec<&str> = archive.post_mortems.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["2024/db"]);
+    let dropped = &archive.unreadable[0];
+    assert_eq!(
+        dropped.file.display().to_string(),
+        "content/2024/db/review.md"
+    );
+    assert_eq!(
+        dropped.message,
+        "2 files map to the page `incidents/2024/db/review/`: content/2024/db/review.md, content/2024/db.md"
+    );
+}
