@@ -1,12 +1,7 @@
 //! Inline SVG charts: plain bars with labels and values written out, so
 //! they read without JavaScript and print well.
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape;
 
 /// Fills for the series of a chart, most severe first.
 const FILLS: [&str; 6] = [

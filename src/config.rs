@@ -16,10 +16,12 @@ pub const FILE_NAME: &str = "site.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}")]
+    /// The reason is part of the message (not a `source`), so every place
+    /// that shows the error shows why and what to do.
+    #[error("cannot read {path}: {reason}; {}", read_hint(reason))]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{path}:{line}:{column}: {message}")]
     Invalid {
@@ -48,6 +50,7 @@ pub struct SiteConfig {
     /// Levels set in `[rules]`, overriding each rule's own.
     pub rules: BTreeMap<Rule, RuleSetting>,
     pub framework: Framework,
+    pub markdown: Markdown,
 }
 
 /// A severity level, most severe first in `SiteConfig::severities`.
@@ -75,8 +78,10 @@ struct RawConfig {
     title: String,
     #[serde(default)]
     description: String,
-    #[serde(default = "default_base_url")]
-    base_url: String,
+    /// Spanned, so that a base URL the site cannot be served under is
+    /// reported at its value.
+    #[serde(default)]
+    base_url: Option<toml::Spanned<String>>,
     #[serde(default = "default_time_zone")]
     time_zone: String,
     #[serde(default = "default_theme")]
@@ -93,6 +98,8 @@ struct RawConfig {
     rules: BTreeMap<String, RuleSetting>,
     #[serde(default)]
     framework: Framework,
+    #[serde(default)]
+    markdown: Markdown,
 }
 
 /// A known piece of technical debt that post-mortems can cite.
@@ -146,8 +153,73 @@ impl Default for Framework {
     }
 }
 
+/// How post-mortems' Markdown is rendered, in `[markdown]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Markdown {
+    pub raw_html: RawHtml,
+}
+
+/// What becomes of raw HTML written in a post-mortem. Post-mortems are
+/// untrusted input, so only an archive whose every author is trusted should
+/// let it through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    /// Shown as text: nothing in a post-mortem runs in a reader's browser.
+    #[default]
+    Escape,
+    /// Let through, then cleaned with ammonia: formatting stays; scripts,
+    /// event handlers, script URLs, frames, forms and styles go.
+    Sanitize,
+    /// Let through unchanged: any author can run script in readers' browsers.
+    Trust,
+}
+
+/// What to do about a `site.toml` that cannot be read.
+fn read_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => {
+            "create it in the site folder (README.md shows one), or pass the site folder with --root"
+        }
+        std::io::ErrorKind::InvalidData => "save it as UTF-8",
+        std::io::ErrorKind::PermissionDenied => "make it readable by your user",
+        _ => "check that it is a file you can read",
+    }
+}
+
 fn default_base_url() -> String {
     "/".into()
+}
+
+/// Why the archive cannot be published and served under `url`, if it
+/// cannot: links and `serve` take its path, so it has to be an absolute URL
+/// or a path from the site root, without a query or fragment.
+fn base_url_problem(url: &str) -> Option<String> {
+    if let Some(at) = url.find(['?', '#']) {
+        return Some(format!(
+            "base_url `{url}` has a query or fragment (`{}`), which no page address can carry; remove it: `{}`",
+            &url[at..],
+            &url[..at]
+        ));
+    }
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    let absolute = scheme.is_some_and(|s| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if absolute || url.is_empty() || (url.starts_with('/') && !url.starts_with("//")) {
+        return None;
+    }
+    let hint = match url.strip_prefix("//") {
+        Some(_) => format!("write its scheme: `https:{url}`"),
+        None => {
+            let path = url.trim_start_matches('/');
+            format!("write an absolute URL (`https://example.com/{path}`) or a path from the site root (`/{path}`)")
+        }
+    };
+    Some(format!("base_url `{url}` is relative; {hint}"))
 }
 
 fn default_theme() -> String {
@@ -166,9 +238,9 @@ impl SiteConfig {
     /// Reads `ROOT/site.toml`.
     pub fn load(root: &Path) -> Result<SiteConfig, ConfigError> {
         let path = root.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(&path).map_err(|reason| ConfigError::Read {
             path: path.clone(),
-            source,
+            reason,
         })?;
         SiteConfig::parse(&text, &path)
     }
@@ -239,7 +311,15 @@ impl SiteConfig {
             };
             rules.insert(rule, setting);
         }
-        let mut base_url = raw.base_url;
+        let mut base_url = match raw.base_url {
+            Some(spanned) => {
+                if let Some(problem) = base_url_problem(spanned.get_ref()) {
+                    return Err(invalid(spanned.span().start, problem));
+                }
+                spanned.into_inner()
+            }
+            None => default_base_url(),
+        };
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -255,6 +335,7 @@ impl SiteConfig {
             debt: raw.debt,
             rules,
             framework: raw.framework,
+            markdown: raw.markdown,
         })
     }
 
@@ -341,6 +422,63 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("severity id `P1` is declared twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_base_url_with_a_query_or_fragment_or_relative_is_rejected_at_its_value() {
+        let parse = |url: &str| {
+            let text = format!("base_url = \"{url}\"\n{MINIMAL}");
+            SiteConfig::parse(&text, Path::new("site.toml")).map(|c| c.base_url)
+        };
+        for (url, expected) in [
+            (
+                "https://example.com/x?y=1#z",
+                "site.toml:1:12: base_url `https://example.com/x?y=1#z` has a query or fragment (`?y=1#z`), which no page address can carry; remove it: `https://example.com/x`",
+            ),
+            (
+                "/pm/#top",
+                "site.toml:1:12: base_url `/pm/#top` has a query or fragment (`#top`)",
+            ),
+            (
+                "relative/path",
+                "site.toml:1:12: base_url `relative/path` is relative; write an absolute URL (`https://example.com/relative/path`) or a path from the site root (`/relative/path`)",
+            ),
+            (
+                "//example.com/pm/",
+                "site.toml:1:12: base_url `//example.com/pm/` is relative; write its scheme: `https://example.com/pm/`",
+            ),
+        ] {
+            let err = parse(url).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{err}");
+        }
+        for (url, kept) in [
+            ("/docs/post mortems/", "/docs/post mortems/"),
+            (
+                "https://example.com/störung",
+                "https://example.com/störung/",
+            ),
+            ("/", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(parse(url).unwrap(), kept);
+        }
+    }
+
+    #[test]
+    fn raw_html_defaults_to_escape_and_unknown_values_name_their_place() {
+        let config = SiteConfig::parse(MINIMAL, Path::new("site.toml")).unwrap();
+        assert_eq!(config.markdown.raw_html, RawHtml::Escape);
+        let text = format!("{MINIMAL}[markdown]\nraw_html = \"sanitize\"\n");
+        let config = SiteConfig::parse(&text, Path::new("site.toml")).unwrap();
+        assert_eq!(config.markdown.raw_html, RawHtml::Sanitize);
+        let bad = format!("{MINIMAL}[markdown]\nraw_html = \"sanitise\"\n");
+        let err = SiteConfig::parse(&bad, Path::new("site.toml")).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "site.toml:7:12: unknown variant `sanitise`, expected one of `escape`, `sanitize`, `trust`"
+            ),
             "{err}"
         );
     }

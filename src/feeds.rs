@@ -1,28 +1,12 @@
 //! Feeds and spreadsheet exports: `/atom.xml` and `/actions.csv`.
 
 use crate::config::SiteConfig;
+use crate::markup::escape;
 use crate::post_mortem::PostMortem;
 use crate::views::ActionRow;
 
 /// How many post-mortems the Atom feed carries, newest first.
 pub const FEED_ENTRIES: usize = 50;
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// An Atom id: the page's URL when the site has an absolute base URL, else a
 /// URN that stays the same wherever the archive is served.
@@ -44,23 +28,23 @@ pub fn atom(newest: &[&PostMortem], config: &SiteConfig, updated: &str) -> Vec<u
     let base = &config.base_url;
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    out.push_str(&format!("  <title>{}</title>\n", xml_escape(&config.title)));
+    out.push_str(&format!("  <title>{}</title>\n", escape(&config.title)));
     if !config.description.is_empty() {
         out.push_str(&format!(
             "  <subtitle>{}</subtitle>\n",
-            xml_escape(&config.description)
+            escape(&config.description)
         ));
     }
-    out.push_str(&format!("  <id>{}</id>\n", xml_escape(&feed_id(base, ""))));
-    out.push_str(&format!("  <link href=\"{}\"/>\n", xml_escape(base)));
+    out.push_str(&format!("  <id>{}</id>\n", escape(&feed_id(base, ""))));
+    out.push_str(&format!("  <link href=\"{}\"/>\n", escape(base)));
     out.push_str(&format!(
         "  <link rel=\"self\" href=\"{}atom.xml\"/>\n",
-        xml_escape(base)
+        escape(base)
     ));
     out.push_str(&format!("  <updated>{updated}</updated>\n"));
     out.push_str(&format!(
         "  <author><name>{}</name></author>\n",
-        xml_escape(&config.title)
+        escape(&config.title)
     ));
     out.push_str("  <generator>hindsight</generator>\n");
     for pm in newest.iter().take(FEED_ENTRIES) {
@@ -78,32 +62,23 @@ pub fn atom(newest: &[&PostMortem], config: &SiteConfig, updated: &str) -> Vec<u
                 format!("The incident occurred when: {}", p.text)
             });
         out.push_str("  <entry>\n");
-        out.push_str(&format!("    <title>{}</title>\n", xml_escape(pm.title())));
+        out.push_str(&format!("    <title>{}</title>\n", escape(pm.title())));
         out.push_str(&format!(
             "    <id>{}</id>\n",
-            xml_escape(&feed_id(base, &pm.id))
+            escape(&feed_id(base, &pm.id))
         ));
-        out.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&url)));
+        out.push_str(&format!("    <link href=\"{}\"/>\n", escape(&url)));
         out.push_str(&format!("    <updated>{when}</updated>\n"));
         if let Some(started) = pm.front.started {
             out.push_str(&format!("    <published>{started}</published>\n"));
         }
         if let Some(severity) = &pm.front.severity {
-            out.push_str(&format!(
-                "    <category term=\"{}\"/>\n",
-                xml_escape(severity)
-            ));
+            out.push_str(&format!("    <category term=\"{}\"/>\n", escape(severity)));
         }
         for service in &pm.front.services {
-            out.push_str(&format!(
-                "    <category term=\"{}\"/>\n",
-                xml_escape(service)
-            ));
+            out.push_str(&format!("    <category term=\"{}\"/>\n", escape(service)));
         }
-        out.push_str(&format!(
-            "    <summary>{}</summary>\n",
-            xml_escape(&summary)
-        ));
+        out.push_str(&format!("    <summary>{}</summary>\n", escape(&summary)));
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
@@ -162,13 +137,5 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "'-1");
-    }
-
-    #[test]
-    fn xml_escapes_markup_and_drops_control_characters() {
-        assert_eq!(
-            xml_escape("<a href='x'>&\u{1}</a>"),
-            "&lt;a href=&apos;x&apos;&gt;&amp;&lt;/a&gt;"
-        );
     }
 }

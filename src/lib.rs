@@ -17,6 +17,7 @@ pub mod language;
 pub mod ledger;
 pub mod limits;
 pub mod markdown;
+pub mod markup;
 pub mod metrics;
 pub mod output;
 pub mod pages;

@@ -3,6 +3,7 @@
 //! (0 clean or warnings only, 1 error-level findings, 2 usage, config or I/O).
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -107,10 +108,11 @@ struct ServeArgs {
     /// The port to listen on; 0 lets the system pick a free one.
     #[arg(long, default_value_t = 1111)]
     port: u16,
-    /// The address to listen on. Anything but loopback shares your drafts
-    /// with the network.
-    #[arg(long, default_value = "127.0.0.1")]
-    bind: std::net::IpAddr,
+    /// The address to listen on: 127.0.0.1, ::1 or localhost keep your
+    /// drafts on this machine; anything else (0.0.0.0) shares them with
+    /// the network.
+    #[arg(long, default_value = "127.0.0.1", value_parser = bind_address)]
+    bind: IpAddr,
     /// Rebuild and reload when files change (the default).
     #[arg(long, overrides_with = "no_watch")]
     watch: bool,
@@ -159,6 +161,48 @@ fn today() -> Result<Date> {
     }
 }
 
+/// `--bind`: an IP address, or `localhost`.
+fn bind_address(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    text.parse().map_err(|_| {
+        format!("`{text}` is not an IP address; use 127.0.0.1, ::1 or localhost (this machine only), or 0.0.0.0 (every network interface)")
+    })
+}
+
+/// `1 error`, `2 errors`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// What a rebuild was for: `content/a.md`, `content/a.md and 2 more`,
+/// `removing content/b.md`, `content/new.md and removing content/old.md`.
+fn rebuilt_after(changed: &[hindsight::serve::Changed]) -> String {
+    use hindsight::serve::Changed;
+    let name = |c: &Changed| match c {
+        Changed::File(name) | Changed::Removed(name) => name.clone(),
+        Changed::Theme => "theme".to_string(),
+        Changed::StaticFiles => "static files".to_string(),
+    };
+    let listed = |items: &[&Changed]| match items {
+        [] => None,
+        [one] => Some(name(one)),
+        [first, rest @ ..] => Some(format!("{} and {} more", name(first), rest.len())),
+    };
+    let (removed, other): (Vec<&Changed>, Vec<&Changed>) = changed
+        .iter()
+        .partition(|c| matches!(c, Changed::Removed(_)));
+    [
+        listed(&other),
+        listed(&removed).map(|r| format!("removing {r}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" and ")
+}
+
 fn serve(args: ServeArgs) -> Result<ExitCode> {
     use hindsight::serve::{self, Event, ServeOptions};
     let root = std::path::absolute(&args.root.root)
@@ -170,6 +214,12 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
         );
     }
     let listener = hindsight::server::bind(args.bind, args.port)?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}, so your drafts are visible to anyone on the network who can reach this machine; use `--bind 127.0.0.1` to keep them on it",
+            args.bind
+        );
+    }
     let open = args.open;
     let report = move |event: Event| match event {
         Event::Ready {
@@ -185,9 +235,10 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
                 None => "not watching".to_string(),
             };
             println!(
-                "Serving {url} ({post_mortems} post-mortems, {errors} errors, {warnings} warnings, built in {ms} ms; {watching}; Ctrl-C stops)",
-                errors = tally.errors,
-                warnings = tally.warnings,
+                "Serving {url} ({}, {}, {}, built in {ms} ms; {watching}; Ctrl-C stops)",
+                count(post_mortems, "post-mortem"),
+                count(tally.errors, "error"),
+                count(tally.warnings, "warning"),
                 ms = took.as_millis(),
             );
             for p in problems {
@@ -206,16 +257,12 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
             tally,
             problems,
         } => {
-            let what = match changed.as_slice() {
-                [one] => one.clone(),
-                [first, rest @ ..] => format!("{first} and {} more", rest.len()),
-                [] => "nothing".to_string(),
-            };
             println!(
-                "Rebuilt after {what} in {ms} ms ({revalidated} revalidated): {errors} errors, {warnings} warnings",
+                "Rebuilt after {} in {ms} ms ({revalidated} revalidated): {}, {}",
+                rebuilt_after(&changed),
+                count(tally.errors, "error"),
+                count(tally.warnings, "warning"),
                 ms = took.as_millis(),
-                errors = tally.errors,
-                warnings = tally.warnings,
             );
             for p in problems {
                 eprintln!("problem: {p}");
@@ -223,7 +270,8 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
         }
         Event::Indexed { records, took } => {
             println!(
-                "Search index rebuilt: {records} post-mortems in {ms} ms",
+                "Search index rebuilt: {} in {ms} ms",
+                count(records, "post-mortem"),
                 ms = took.as_millis()
             );
         }
@@ -271,15 +319,15 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         .write_all(report::lines(&report.findings, colour(&stderr)).as_bytes());
     let total: f64 = report.stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
     eprintln!(
-        "built {} post-mortems into {} ({} files: {} written, {} unchanged) in {:.2}s; {} errors, {} warnings",
-        report.post_mortems,
+        "built {} into {} ({} files: {} written, {} unchanged) in {:.2}s; {}, {}",
+        count(report.post_mortems, "post-mortem"),
         out.display(),
         report.files,
         report.stats.written,
         report.stats.unchanged,
         total,
-        report.tally.errors,
-        report.tally.warnings,
+        count(report.tally.errors, "error"),
+        count(report.tally.warnings, "warning"),
     );
     Ok(exit_for(report.tally))
 }
@@ -348,10 +396,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 wanted.len()
             };
             text.push_str(&format!(
-                "checked {checked} post-mortem{}: {} errors, {} warnings\n",
-                if checked == 1 { "" } else { "s" },
-                tally.errors,
-                tally.warnings
+                "checked {}: {}, {}\n",
+                count(checked, "post-mortem"),
+                count(tally.errors, "error"),
+                count(tally.warnings, "warning"),
             ));
             text
         }

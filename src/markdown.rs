@@ -64,6 +64,8 @@ pub struct Bracketed {
 
 #[derive(Debug)]
 pub struct Body<'a> {
+    /// Raw HTML is still `Html`/`InlineHtml` here: render these events with
+    /// `post_mortem`'s renderer, which applies `[markdown] raw_html`.
     pub events: Vec<Event<'a>>,
     pub blocks: Vec<Block>,
     pub bracketed: Vec<Bracketed>,
@@ -132,11 +134,23 @@ fn is_script_url(url: &str) -> bool {
     url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
-/// Raw HTML in a post-mortem is shown as text, never run; comments are
-/// dropped since they are notes to reviewers; links and images that would
-/// run script lose their target.
+/// Comments are dropped since they are notes to reviewers; links and images
+/// that would run script lose their target, and headings keep only their id
+/// and classes (`{onfocus=…}` would run script). Other raw HTML stays `Html`,
+/// for the renderer to escape, sanitize or trust as `[markdown] raw_html` says.
 fn neutralise_html(event: Event<'_>) -> Event<'_> {
     match event {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) if !attrs.is_empty() => Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs: Vec::new(),
+        }),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -159,12 +173,10 @@ fn neutralise_html(event: Event<'_>) -> Event<'_> {
             title,
             id,
         }),
-        Event::Html(html) | Event::InlineHtml(html) => {
-            if html.trim_start().starts_with("<!--") || html.trim_end().ends_with("-->") {
-                Event::Text(CowStr::Borrowed(""))
-            } else {
-                Event::Text(html)
-            }
+        Event::Html(html) | Event::InlineHtml(html)
+            if html.trim_start().starts_with("<!--") || html.trim_end().ends_with("-->") =>
+        {
+            Event::Text(CowStr::Borrowed(""))
         }
         other => other,
     }
@@ -596,26 +608,83 @@ mod tests {
         assert_eq!(anchors, ["notes", "notes-2", "custom"]);
     }
 
-    #[test]
-    fn raw_html_becomes_text_and_comments_vanish() {
-        let body = parse("<script>alert(1)</script>\n\n<!-- note -->\n", 0);
+    fn render(body: Body<'_>) -> String {
         let mut html = String::new();
         pulldown_cmark::html::push_html(&mut html, body.events.into_iter());
-        assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;"), "{html}");
+        html
+    }
+
+    #[test]
+    fn raw_html_is_kept_for_the_renderer_and_comments_vanish() {
+        let body = parse(
+            "<script>alert(1)</script>\n\n<!-- note -->\n\na <!-- inline\nnote --> b <b>c</b>\n",
+            0,
+        );
+        let raw: Vec<_> = body
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Html(h) | Event::InlineHtml(h) => Some(h.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(raw, ["<script>alert(1)</script>\n", "<b>", "</b>"]);
+        let html = render(body);
         assert!(!html.contains("note"), "{html}");
     }
 
     #[test]
+    fn script_urls_are_recognised_through_case_entities_and_whitespace() {
+        for url in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "jav\tascript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "VBScript:msgbox(1)",
+            "data:text/html,<script>alert(1)</script>",
+        ] {
+            assert!(is_script_url(url), "{url:?}");
+        }
+        for url in [
+            "https://e.org/?q=javascript:",
+            "#fn-1",
+            "../x/",
+            "mailto:a@b.org",
+            "javascript",
+            "javascript%3Aalert(1)",
+        ] {
+            assert!(!is_script_url(url), "{url:?}");
+        }
+    }
+
+    #[test]
     fn script_links_lose_their_target() {
-        let body = parse("[a](javascript:alert(1)) [b]( JavaScript:x) ![c](data:text/html,x) [d](https://e.org/?q=javascript:)\n", 0);
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, body.events.into_iter());
-        assert!(!html.to_lowercase().contains("javascript:alert"), "{html}");
-        assert!(!html.contains("data:text"), "{html}");
+        let body = parse(
+            "[a](javascript:alert(1)) [b]( JavaScript:x) ![c](data:text/html,x) \
+             [d](https://e.org/?q=javascript:) [e](jav&#x09;ascript:alert(1)) \
+             [f](&#106;avascript&colon;alert(1)) <javascript:alert(1)> [g][r]\n\n\
+             [r]: VBSCRIPT:x\n",
+            0,
+        );
+        let html = render(body);
+        assert_eq!(html.matches("href=\"#\"").count(), 6, "{html}");
+        assert!(html.contains("<img src=\"#\""), "{html}");
         assert!(
             html.contains("href=\"https://e.org/?q=javascript:\""),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn headings_keep_id_and_classes_but_no_other_attributes() {
+        let body = parse(
+            "## Title {#t .c onclick=alert(1)}\n\n## B {autofocus onfocus=alert(1) tabindex=0}\n",
+            0,
+        );
+        assert_eq!(
+            render(body),
+            "<h2 id=\"t\" class=\"c\">Title</h2>\n<h2 id=\"b\">B</h2>\n"
         );
     }
 

@@ -84,11 +84,12 @@ pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
     let mut post_mortems: Vec<PostMortem> = texts
         .into_par_iter()
         .map(|(relative, display, text)| {
-            post_mortem::parse(
+            post_mortem::parse_with(
                 post_mortem::id_for(&relative),
                 display,
                 &text,
                 &config.time_zone,
+                config.markdown.raw_html,
             )
         })
         .filter(|pm| drafts || !pm.front.draft)

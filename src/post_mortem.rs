@@ -1,11 +1,14 @@
 //! One post-mortem read from its file: front matter, every seed section as
 //! typed data with positions, and each section's HTML.
 
+use std::sync::LazyLock;
+
 use jiff::tz::TimeZone;
 use pulldown_cmark::{html, Event, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::action_items::{self, ActionItem, Field};
+use crate::config::RawHtml;
 use crate::finding::{Finding, Findings};
 use crate::front_matter::{self, FrontMatter};
 use crate::markdown::{self, Block};
@@ -20,8 +23,8 @@ pub struct Section {
     pub anchor: String,
     pub level: u8,
     pub pos: Pos,
-    /// The section's rendered Markdown, heading included. Raw HTML in the
-    /// source has been turned into text.
+    /// The section's rendered Markdown, heading included, its raw HTML
+    /// escaped, sanitized or kept as `[markdown] raw_html` says.
     pub html: String,
     /// For a section whose table is shown as a structured view (timeline,
     /// action items): the rest of its Markdown, without the heading, before
@@ -173,8 +176,19 @@ pub fn id_for(relative: &std::path::Path) -> String {
 
 /// Reads a post-mortem from its text. `source` is the path shown in findings;
 /// parse-level problems (front matter) are in `findings`, and the rules add
-/// the rest.
+/// the rest. Raw HTML in the body is shown as text.
 pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> PostMortem {
+    parse_with(id, source, text, site_zone, RawHtml::Escape)
+}
+
+/// `parse`, with the body's raw HTML handled as `raw_html` says.
+pub fn parse_with(
+    id: String,
+    source: String,
+    text: &str,
+    site_zone: &TimeZone,
+    raw_html: RawHtml,
+) -> PostMortem {
     let text = crate::source::strip_bom(text);
     let index = LineIndex::new(text);
     let pos_of = |offset: usize| index.pos(text, offset);
@@ -303,11 +317,7 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
             }
             SectionKind::Header | SectionKind::Other => {}
         }
-        let mut html_out = String::new();
-        html::push_html(
-            &mut html_out,
-            body.events[span.events.clone()].iter().cloned(),
-        );
+        let html_out = render(&body.events[span.events.clone()], raw_html);
         let table_ordinal = structured_table.map(|offset| {
             blocks
                 .iter()
@@ -315,7 +325,7 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
                 .count()
         });
         let (lead_html, tail_html) = table_ordinal
-            .map(|n| html_around_table(&body.events[span.events.clone()], n))
+            .map(|n| html_around_table(&body.events[span.events.clone()], n, raw_html))
             .unwrap_or_default();
         pm.sections.push(Section {
             kind,
@@ -334,7 +344,7 @@ pub fn parse(id: String, source: String, text: &str, site_zone: &TimeZone) -> Po
 
 /// The HTML of a section's events before and after its `ordinal`-th table
 /// (0-based), leaving out the section's heading and that table.
-fn html_around_table(events: &[Event<'_>], ordinal: usize) -> (String, String) {
+fn html_around_table(events: &[Event<'_>], ordinal: usize, raw_html: RawHtml) -> (String, String) {
     let after_heading = match events.first() {
         Some(Event::Start(Tag::Heading { .. })) => events
             .iter()
@@ -355,16 +365,69 @@ fn html_around_table(events: &[Event<'_>], ordinal: usize) -> (String, String) {
         .iter()
         .position(|e| matches!(e, Event::End(TagEnd::Table)))
         .map_or(events.len(), |n| start + n + 1);
-    let render = |part: &[Event<'_>]| {
-        let mut out = String::new();
-        html::push_html(&mut out, part.iter().cloned());
-        out
-    };
     (
-        render(&events[after_heading.min(start)..start]),
-        render(&events[end..]),
+        render(&events[after_heading.min(start)..start], raw_html),
+        render(&events[end..], raw_html),
     )
 }
+
+/// Markdown events as HTML. Raw HTML is escaped, or let through and then
+/// cleaned, or let through as it is.
+fn render(events: &[Event<'_>], raw_html: RawHtml) -> String {
+    let mut out = String::new();
+    match raw_html {
+        RawHtml::Escape => html::push_html(
+            &mut out,
+            events.iter().cloned().map(|event| match event {
+                Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+                other => other,
+            }),
+        ),
+        RawHtml::Trust => html::push_html(&mut out, events.iter().cloned()),
+        RawHtml::Sanitize => {
+            html::push_html(&mut out, events.iter().cloned());
+            out = SANITIZER.clean(&out).to_string();
+        }
+    }
+    out
+}
+
+/// ammonia's allow-list plus what hindsight's Markdown produces: heading and
+/// footnote ids, footnote classes, task-list checkboxes, code-block
+/// languages and table cell alignment. Inputs are always disabled; only one
+/// attribute is forced, since ammonia adds forced ones in hash order and the
+/// output must not change from build to build.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["checked", "disabled"])
+        .add_tag_attribute_values("input", "type", ["checkbox"])
+        .set_tag_attribute_value("input", "disabled", "")
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .filter_style_properties(["text-align"].into())
+        .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
+        .add_allowed_classes("div", ["footnote-definition"])
+        .link_rel(None)
+        .attribute_filter(|element, attribute, value| {
+            let kept = match (element, attribute) {
+                ("code", "class") => value.strip_prefix("language-").is_some_and(|lang| {
+                    !lang.is_empty()
+                        && lang
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || "+-#._".contains(c))
+                }),
+                _ => true,
+            };
+            kept.then(|| value.into())
+        });
+    for tag in ["h1", "h2", "h3", "h4", "h5", "h6", "div"] {
+        builder.add_tag_attributes(tag, ["id"]);
+    }
+    builder
+});
 
 /// The clock of timeline times written without an offset: the file's
 /// `time_zone`; else the offset `started` was written in, when it differs

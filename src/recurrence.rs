@@ -119,6 +119,11 @@ pub struct Neighbours {
 /// "related".
 const NEIGHBOURS: usize = 25;
 
+/// The most recurrences shown for one incident, nearest in time first: a
+/// burst of hundreds of incidents on one service in one week must not turn
+/// into every pair of them.
+pub const RECURRENCES: usize = 10;
+
 impl Neighbours {
     pub fn new(post_mortems: &[&PostMortem]) -> Neighbours {
         let lists = |ids: fn(&PostMortem) -> &[String]| -> Vec<Vec<usize>> {
@@ -159,7 +164,7 @@ impl Neighbours {
                 continue;
             }
             let list = &self.kinds[0][list_index];
-            for &j in &list[k + 1..] {
+            for &j in list[k + 1..].iter().take(RECURRENCES) {
                 let later = post_mortems[j]
                     .front
                     .started
@@ -169,7 +174,7 @@ impl Neighbours {
                 }
                 pairs.insert((i, j));
             }
-            for &j in list[..k].iter().rev() {
+            for &j in list[..k].iter().rev().take(RECURRENCES) {
                 let earlier = post_mortems[j]
                     .front
                     .started
@@ -180,7 +185,7 @@ impl Neighbours {
                 pairs.insert((j, i));
             }
         }
-        pairs
+        let mut found: Vec<Recurrence> = pairs
             .into_iter()
             .filter_map(|(earlier_index, later_index)| {
                 let (earlier, later) = (post_mortems[earlier_index], post_mortems[later_index]);
@@ -220,7 +225,14 @@ impl Neighbours {
                     earlier_actions,
                 })
             })
-            .collect()
+            .collect();
+        found.sort_by(|a, b| {
+            a.days_apart
+                .cmp(&b.days_apart)
+                .then(a.other.id.cmp(&b.other.id))
+        });
+        found.truncate(RECURRENCES);
+        found
     }
 
     /// Up to `limit` incidents most related to incident `i`: sharing

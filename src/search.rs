@@ -8,6 +8,7 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use thiserror::Error;
 
+use crate::markup;
 use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
 use crate::views::IncidentSummary;
@@ -50,8 +51,14 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
     meta.insert("status".to_string(), summary.status.clone());
 
     let mut filters = BTreeMap::new();
+    // The search page shows filter values as HTML, so they are escaped
+    // here: an undeclared service name is whatever an author typed.
     let mut facet = |name: &str, values: Vec<String>| {
-        let values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
+        let values: Vec<String> = values
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .map(|v| markup::escape(&v))
+            .collect();
         if !values.is_empty() {
             filters.insert(name.to_string(), values);
         }

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,8 +19,8 @@ use crate::finding::Tally;
 use crate::search;
 use crate::server::{self, LiveSite};
 use crate::snapshot::Snapshot;
-use crate::watch::{WatchError, Watcher};
-use crate::workspace::{Change, Workspace};
+use crate::watch::{Batch, WatchError, Watcher};
+use crate::workspace::Workspace;
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -53,7 +53,7 @@ pub enum Event {
         problems: Vec<String>,
     },
     Rebuilt {
-        changed: Vec<String>,
+        changed: Vec<Changed>,
         revalidated: usize,
         took: Duration,
         tally: Tally,
@@ -64,6 +64,20 @@ pub enum Event {
         took: Duration,
     },
     SearchFailed(String),
+}
+
+/// One thing a rebuild was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A file written or created, as findings name it (`content/2024/x.md`,
+    /// `site.toml`).
+    File(String),
+    /// A file that is gone.
+    Removed(String),
+    /// Something under `themes/`.
+    Theme,
+    /// Something in the site's own `static/` folder.
+    StaticFiles,
 }
 
 /// How many changed files the overlay keeps listing.
@@ -116,7 +130,7 @@ pub fn run(
     };
     let addr = listener.local_addr()?;
     report(Event::Ready {
-        url: format!("http://{addr}{base}"),
+        url: format!("http://{addr}{}", server::encode_path(&base)),
         watcher: watcher.as_ref().map(|w| w.name().to_string()),
         post_mortems,
         took,
@@ -131,10 +145,11 @@ pub fn run(
             .name("hindsight-watch".into())
             .spawn(move || {
                 let mut recent: Vec<String> = Vec::new();
-                while let Some(change) = watcher.next_change() {
+                while let Some(batch) = watcher.next_batch() {
                     rebuild(
                         &mut workspace,
-                        &change,
+                        &options.root,
+                        &batch,
                         &mut recent,
                         &site,
                         options.today,
@@ -154,16 +169,17 @@ pub fn run(
 }
 
 /// Applies one batch of changes and swaps in the new version.
-pub fn rebuild(
+fn rebuild(
     workspace: &mut Workspace,
-    change: &Change,
+    root: &Path,
+    batch: &Batch,
     recent: &mut Vec<String>,
     site: &LiveSite,
     today: fn() -> Date,
     report: &dyn Fn(Event),
 ) {
     let started = Instant::now();
-    let applied = workspace.apply(change);
+    let applied = workspace.apply(&batch.change);
     if applied.changed.is_empty() {
         return;
     }
@@ -193,12 +209,36 @@ pub fn rebuild(
     let problems = snapshot.problems.clone();
     site.swap(snapshot);
     report(Event::Rebuilt {
-        changed: applied.changed,
+        changed: applied
+            .changed
+            .into_iter()
+            .flat_map(|name| changed(name, batch, root))
+            .collect(),
         revalidated: applied.revalidated,
         took: started.elapsed(),
         tally,
         problems,
     });
+}
+
+/// What `name`, an entry of `Applied::changed`, was.
+fn changed(name: String, batch: &Batch, root: &Path) -> Vec<Changed> {
+    // The workspace reloads templates and static files together, as "theme";
+    // the watcher saw which. Lost events name neither: say theme.
+    if name == "theme" {
+        let mut what = Vec::new();
+        if batch.themes || !batch.static_files {
+            what.push(Changed::Theme);
+        }
+        if batch.static_files {
+            what.push(Changed::StaticFiles);
+        }
+        what
+    } else if root.join(&name).exists() {
+        vec![Changed::File(name)]
+    } else {
+        vec![Changed::Removed(name)]
+    }
 }
 
 /// A thread that indexes the latest snapshot once the edits pause; a newer

@@ -15,12 +15,13 @@ use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use thiserror::Error;
 use tokio::sync::watch;
 use tokio_stream::wrappers::WatchStream;
 use tokio_stream::StreamExt;
 
+use crate::markup;
 use crate::output::OutputFile;
 use crate::snapshot::Snapshot;
 
@@ -87,7 +88,10 @@ pub enum BindError {
         addr: SocketAddr,
         next_free: Option<u16>,
     },
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: this machine has no network interface with the address {}; use `--bind 127.0.0.1` (this machine only, the default) or `--bind 0.0.0.0` (every interface)", .addr.ip())]
+    NotHere { addr: SocketAddr },
+    // The reason is the error's source, shown after this by the caller.
+    #[error("cannot listen on {addr}")]
     Other {
         addr: SocketAddr,
         source: std::io::Error,
@@ -109,18 +113,50 @@ pub fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, BindError> {
             next_free: (port.saturating_add(1)..=port.saturating_add(100))
                 .find(|&p| TcpListener::bind(SocketAddr::new(ip, p)).is_ok()),
         }),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+            Err(BindError::NotHere { addr })
+        }
         Err(source) => Err(BindError::Other { addr, source }),
     }
 }
 
-/// The path part of `base_url`, which the site is served under: `/` for
-/// `https://example.org`, `/pm/` for `https://example.org/pm/`.
+/// What a path is percent-encoded for in URLs this server sends (`Location`,
+/// the live-reload script's `src`): spaces, quotes and the characters that
+/// would end the path or an HTML attribute. Non-ASCII is always encoded.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'\'')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// `path` (decoded) as it is written in a URL.
+pub fn encode_path(path: &str) -> String {
+    utf8_percent_encode(path, PATH).to_string()
+}
+
+/// The path part of `base_url`, percent-decoded, which the site is served
+/// under: `/` for `https://example.org`, `/pm/` for `https://example.org/pm/`,
+/// `/post mortems/` for `/post%20mortems/` (`site.toml` refuses queries and
+/// fragments). Request paths are decoded before they are compared with it,
+/// so either spelling matches.
 pub fn base_path(base_url: &str) -> String {
     let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| {
         rest.find('/').map_or("/", |i| &rest[i..])
     });
     let mut path = if after_scheme.starts_with('/') {
-        after_scheme.to_string()
+        percent_decode_str(after_scheme)
+            .decode_utf8_lossy()
+            .into_owned()
     } else {
         "/".to_string()
     };
@@ -135,25 +171,33 @@ pub fn base_path(base_url: &str) -> String {
 pub enum Target {
     /// A file of the site, by its output path (`incidents/x/index.html`).
     File(String),
-    /// Send the browser here instead (the base path with its slash).
+    /// Send the browser here instead: the base path, or a path below it,
+    /// percent-encoded.
     Redirect(String),
     Events,
     Script,
-    /// Not percent-decodable to UTF-8, or trying to leave the site.
-    BadRequest,
-    /// Outside the base path.
-    Outside,
+    /// Refused, with why: not percent-decodable to UTF-8, or trying to
+    /// leave the site.
+    BadRequest(&'static str),
 }
 
-/// Maps a raw request path to what it asks for. Decoding happens once;
-/// `..`, `.`, backslashes and NUL are refused after it, so an encoded
-/// traversal (`%2e%2e%2f`) is refused like a plain one.
+/// Maps a raw request path to what it asks for. The path is decoded once,
+/// then compared with the (decoded) base path; `..`, `.`, backslashes and
+/// NUL are refused after decoding, so an encoded traversal (`%2e%2e%2f`)
+/// is refused like a plain one. A path outside the base is sent to the
+/// same path below it, so a page stays open across a `base_url` edit.
 pub fn target(base: &str, raw: &str) -> Target {
-    let Some(rest) = raw.strip_prefix(base) else {
-        return if raw == "/" || format!("{raw}/") == base {
-            Target::Redirect(base.to_string())
-        } else {
-            Target::Outside
+    let Ok(decoded) = percent_decode_str(raw).decode_utf8() else {
+        return Target::BadRequest("the path is not UTF-8 once percent-decoded");
+    };
+    let Some(rest) = decoded.strip_prefix(base) else {
+        if decoded == "/" || format!("{decoded}/") == base {
+            return Target::Redirect(encode_path(base));
+        }
+        let inside = decoded.strip_prefix('/').unwrap_or(&decoded);
+        return match refused(inside) {
+            Some(why) => Target::BadRequest(why),
+            None => Target::Redirect(encode_path(&format!("{base}{inside}"))),
         };
     };
     match rest {
@@ -161,19 +205,26 @@ pub fn target(base: &str, raw: &str) -> Target {
         "__hindsight/live.js" => return Target::Script,
         _ => {}
     }
-    let Ok(decoded) = percent_decode_str(rest).decode_utf8() else {
-        return Target::BadRequest;
-    };
-    if decoded.contains(['\0', '\\'])
-        || decoded.split('/').any(|s| s == ".." || s == ".")
-        || decoded.starts_with('/')
-    {
-        return Target::BadRequest;
+    if let Some(why) = refused(rest) {
+        return Target::BadRequest(why);
     }
-    if decoded.is_empty() || decoded.ends_with('/') {
-        Target::File(format!("{decoded}index.html"))
+    if rest.is_empty() || rest.ends_with('/') {
+        Target::File(format!("{rest}index.html"))
     } else {
-        Target::File(decoded.into_owned())
+        Target::File(rest.to_string())
+    }
+}
+
+/// Why a decoded path below the base is refused, if it is.
+fn refused(path: &str) -> Option<&'static str> {
+    if path.contains(['\0', '\\']) {
+        Some("backslashes and NUL are not allowed in a path")
+    } else if path.split('/').any(|s| s == ".." || s == ".") {
+        Some("`.` and `..` segments are not allowed: nothing outside the site is served")
+    } else if path.starts_with('/') {
+        Some("the path has an empty segment (`//`) where a name should be")
+    } else {
+        None
     }
 }
 
@@ -190,14 +241,20 @@ pub async fn run(listener: TcpListener, site: Arc<LiveSite>) -> std::io::Result<
 
 async fn handle(State(site): State<Arc<LiveSite>>, method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
-        return plain(
+        let mut response = plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "only GET and HEAD are served",
         );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
     }
     let snapshot = site.current();
-    let base = base_path(&snapshot.archive().config.base_url);
-    match target(&base, uri.path()) {
+    let decoded_base = base_path(&snapshot.archive().config.base_url);
+    // Pages link to the server's endpoints by URL: encoded.
+    let base = encode_path(&decoded_base);
+    match target(&decoded_base, uri.path()) {
         Target::Events => events(&site).into_response(),
         Target::Script => with_type(
             StatusCode::OK,
@@ -205,10 +262,9 @@ async fn handle(State(site): State<Arc<LiveSite>>, method: Method, uri: Uri) -> 
             LIVE_JS.into(),
         ),
         Target::Redirect(to) => redirect(&to),
-        Target::BadRequest => plain(StatusCode::BAD_REQUEST, "bad request path"),
-        // Outside the base path the theme's relative links would lead
-        // nowhere: send the browser into the site instead.
-        Target::Outside => redirect(&base),
+        Target::BadRequest(why) => {
+            plain(StatusCode::BAD_REQUEST, &format!("bad request path: {why}"))
+        }
         Target::File(path) => {
             let path_for_render = path.clone();
             let snap = Arc::clone(&snapshot);
@@ -221,7 +277,7 @@ async fn handle(State(site): State<Arc<LiveSite>>, method: Method, uri: Uri) -> 
                 Some(Err(e)) => {
                     let body = format!(
                         "<!doctype html><meta charset=utf-8><title>Template error</title><h1>The theme could not render this page</h1><pre>{}</pre></body>",
-                        escape(&e.to_string())
+                        markup::escape(&e.to_string())
                     );
                     html_response(
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -349,12 +405,6 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +416,38 @@ mod tests {
         assert_eq!(base_path("https://example.org/pm"), "/pm/");
         assert_eq!(base_path("https://example.org/a/b/"), "/a/b/");
         assert_eq!(base_path("/archive/"), "/archive/");
+    }
+
+    #[test]
+    fn base_path_is_decoded() {
+        assert_eq!(base_path("/docs/post mortems/"), "/docs/post mortems/");
+        assert_eq!(base_path("/docs/post%20mortems/"), "/docs/post mortems/");
+        assert_eq!(base_path("https://example.org/st%C3%B6rung"), "/störung/");
+    }
+
+    #[test]
+    fn a_redirect_never_leads_to_another() {
+        for base in ["/", "/pm/", "/docs/post mortems/", "/störung/", "/a%b/"] {
+            let encoded = encode_path(base);
+            for raw in [
+                "/".to_string(),
+                encoded.trim_end_matches('/').to_string(),
+                encoded.clone(),
+                format!("{encoded}incidents/x/"),
+                "/incidents/2017/x/".into(),
+                "/docs/post mortems/".into(),
+                "/st%C3%B6rung".into(),
+                "/a b/%C3%A9?/x".into(),
+            ] {
+                if let Target::Redirect(to) = target(base, &raw) {
+                    assert!(
+                        !matches!(target(base, &to), Target::Redirect(_)),
+                        "{base}: {raw} -> {to} -> {:?}",
+                        target(base, &to)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -385,8 +467,31 @@ mod tests {
         );
         assert_eq!(target("/pm/", "/pm"), Target::Redirect("/pm/".into()));
         assert_eq!(target("/pm/", "/"), Target::Redirect("/pm/".into()));
-        assert_eq!(target("/pm/", "/other/"), Target::Outside);
         assert_eq!(target("/pm/", "/pm/__hindsight/events"), Target::Events);
+        assert_eq!(
+            target("/post mortems/", "/post%20mortems/atom.xml"),
+            Target::File("atom.xml".into())
+        );
+        assert_eq!(
+            target("/post mortems/", "/post%20mortems"),
+            Target::Redirect("/post%20mortems/".into())
+        );
+    }
+
+    #[test]
+    fn a_path_outside_the_base_is_sent_to_the_same_path_below_it() {
+        assert_eq!(
+            target("/postmortems/", "/incidents/2017/x/"),
+            Target::Redirect("/postmortems/incidents/2017/x/".into())
+        );
+        assert_eq!(
+            target("/post mortems/", "/incidents/st%C3%B6rung/"),
+            Target::Redirect("/post%20mortems/incidents/st%C3%B6rung/".into())
+        );
+        assert!(matches!(
+            target("/pm/", "/../etc/passwd"),
+            Target::BadRequest(_)
+        ));
     }
 
     #[test]
@@ -402,7 +507,7 @@ mod tests {
             "/%ff%fe",
             "//etc/passwd",
         ] {
-            assert_eq!(target("/", raw), Target::BadRequest, "{raw}");
+            assert!(matches!(target("/", raw), Target::BadRequest(_)), "{raw}");
         }
     }
 

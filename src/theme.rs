@@ -13,10 +13,10 @@ static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
 #[derive(Debug, Error)]
 pub enum ThemeError {
-    #[error("cannot read theme file {path}")]
+    #[error("cannot read theme file {path}: {reason}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("there is no theme at {dir}; create it, or set `theme = \"default\"` in site.toml")]
     Missing { dir: PathBuf },
@@ -168,7 +168,7 @@ fn read_tree(base: &Path) -> Result<Vec<(String, Vec<u8>, PathBuf)>, ThemeError>
             path: e
                 .path()
                 .map_or_else(|| base.to_path_buf(), Path::to_path_buf),
-            source: e
+            reason: e
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("file system loop")),
         })?;
@@ -181,9 +181,9 @@ fn read_tree(base: &Path) -> Result<Vec<(String, Vec<u8>, PathBuf)>, ThemeError>
             .expect("walkdir yields paths below its root")
             .to_string_lossy()
             .replace('\\', "/");
-        let bytes = std::fs::read(path).map_err(|source| ThemeError::Read {
+        let bytes = std::fs::read(path).map_err(|reason| ThemeError::Read {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         files.push((name, bytes, path.to_path_buf()));
     }

@@ -1,8 +1,9 @@
 //! Watching the site's folders for `serve`: notify with
 //! notify-debouncer-full, on folders rather than files so that editors that
 //! save by writing a temporary file and renaming it over the original
-//! (vim, JetBrains, VS Code) are seen. A burst of events becomes one
-//! `Change`; editors' temporary and swap files are ignored.
+//! (vim, JetBrains, VS Code) are seen. Events within the quiet period of
+//! each other become one `Batch`; editors' temporary and swap files are
+//! ignored.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -20,8 +21,9 @@ use crate::workspace::Change;
 /// How long a path must be quiet before its events are delivered. Editors
 /// write a save within a few milliseconds; this groups those writes.
 const QUIET: Duration = Duration::from_millis(30);
-/// After a batch, events arriving this soon join it, so a burst of saves
-/// (a `git checkout`) is one rebuild.
+/// After a batch, events arriving this soon join it, so the rest of a
+/// burst of saves (a `git checkout`) that were delivered a little later
+/// usually joins the same rebuild.
 const BURST: Duration = Duration::from_millis(10);
 /// How often `--poll` looks at the files.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -53,6 +55,17 @@ impl Backend {
             Backend::Poll(d) => d.unwatch(path),
         };
     }
+}
+
+/// One batch of changes: what the workspace has to redo, and which of the
+/// folders it reloads as "the theme" were touched, for the terminal's line.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub change: Change,
+    /// Something under `themes/`.
+    pub themes: bool,
+    /// Something under the site's `static/`.
+    pub static_files: bool,
 }
 
 pub struct Watcher {
@@ -130,22 +143,22 @@ impl Watcher {
     }
 
     /// Waits for the next batch of changes; `None` when watching has ended.
-    pub fn next_change(&mut self) -> Option<Change> {
+    pub fn next_batch(&mut self) -> Option<Batch> {
         loop {
             let first = self.events.recv().ok()?;
             let mut touched = BTreeSet::new();
-            let mut change = Change::default();
-            self.absorb(first, &mut change, &mut touched);
+            let mut batch = Batch::default();
+            self.absorb(first, &mut batch, &mut touched);
             loop {
                 match self.events.recv_timeout(BURST) {
-                    Ok(more) => self.absorb(more, &mut change, &mut touched),
+                    Ok(more) => self.absorb(more, &mut batch, &mut touched),
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
             self.refresh_folders(&touched);
-            if !change.is_empty() {
-                return Some(change);
+            if !batch.change.is_empty() {
+                return Some(batch);
             }
         }
     }
@@ -153,7 +166,7 @@ impl Watcher {
     fn absorb(
         &mut self,
         result: DebounceEventResult,
-        change: &mut Change,
+        batch: &mut Batch,
         touched: &mut BTreeSet<PathBuf>,
     ) {
         match result {
@@ -164,15 +177,15 @@ impl Watcher {
                         continue;
                     }
                     if event.need_rescan() {
-                        change.lost_events();
+                        batch.change.lost_events();
                     }
                     for path in &event.paths {
-                        classify(&self.root, path, change);
+                        classify(&self.root, path, batch);
                         touched.insert(path.clone());
                     }
                 }
             }
-            Err(_) => change.lost_events(),
+            Err(_) => batch.change.lost_events(),
         }
     }
 
@@ -207,8 +220,8 @@ fn native_name(kind: &str) -> String {
     }
 }
 
-/// Adds what a changed `path` means for the site to `change`.
-pub fn classify(root: &Path, path: &Path, change: &mut Change) {
+/// Adds what a changed `path` means for the site to `batch`.
+pub fn classify(root: &Path, path: &Path, batch: &mut Batch) {
     let Ok(relative) = path.strip_prefix(root) else {
         return;
     };
@@ -224,9 +237,17 @@ pub fn classify(root: &Path, path: &Path, change: &mut Change) {
         return;
     };
     let rest = parts.as_path();
+    let change = &mut batch.change;
     match first.as_os_str().to_str() {
         Some(config::FILE_NAME) if rest.as_os_str().is_empty() => change.config = true,
-        Some("themes" | "static") => change.theme = true,
+        Some("themes") => {
+            change.theme = true;
+            batch.themes = true;
+        }
+        Some("static") => {
+            change.theme = true;
+            batch.static_files = true;
+        }
         Some(content::DIR_NAME) => {
             if content::is_post_mortem(rest) {
                 change.files.insert(rest.to_path_buf());
@@ -265,13 +286,17 @@ pub fn is_editor_temp(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn change_of(paths: &[&str]) -> Change {
+    fn batch_of(paths: &[&str]) -> Batch {
         let root = Path::new("/site");
-        let mut change = Change::default();
+        let mut batch = Batch::default();
         for p in paths {
-            classify(root, &root.join(p), &mut change);
+            classify(root, &root.join(p), &mut batch);
         }
-        change
+        batch
+    }
+
+    fn change_of(paths: &[&str]) -> Change {
+        batch_of(paths).change
     }
 
     #[test]
@@ -283,6 +308,14 @@ mod tests {
         ]);
         assert_eq!(c.files.iter().collect::<Vec<_>>(), [Path::new("2024/a.md")]);
         assert!(c.config && c.theme && !c.rescan);
+    }
+
+    #[test]
+    fn theme_and_static_files_are_told_apart() {
+        let theme = batch_of(&["themes/x/templates/base.html"]);
+        assert!(theme.change.theme && theme.themes && !theme.static_files);
+        let static_files = batch_of(&["static/CNAME"]);
+        assert!(static_files.change.theme && static_files.static_files && !static_files.themes);
     }
 
     #[test]
@@ -314,12 +347,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("content")).unwrap();
         std::fs::write(dir.path().join("content/notes.txt"), "x").unwrap();
-        let mut change = Change::default();
+        let mut batch = Batch::default();
         classify(
             dir.path(),
             &dir.path().join("content/notes.txt"),
-            &mut change,
+            &mut batch,
         );
-        assert!(change.is_empty(), "{change:?}");
+        assert!(batch.change.is_empty(), "{batch:?}");
     }
 }

@@ -166,9 +166,10 @@ impl Workspace {
             applied.changed.push(config::FILE_NAME.to_string());
             match SiteConfig::load(&self.root) {
                 Ok(config) => {
-                    // The zone changes how times are read; the rest only how
-                    // they are judged.
-                    reparse_all = config.time_zone != self.config.time_zone;
+                    // The zone changes how times are read and `raw_html` how
+                    // bodies are rendered; the rest only how they are judged.
+                    reparse_all = config.time_zone != self.config.time_zone
+                        || config.markdown.raw_html != self.config.markdown.raw_html;
                     revalidate_all = true;
                     let theme_changed = config.theme != self.config.theme;
                     self.config = config;
@@ -340,11 +341,12 @@ impl Workspace {
                 } else {
                     Read::Parsed(
                         print,
-                        Arc::new(post_mortem::parse(
+                        Arc::new(post_mortem::parse_with(
                             post_mortem::id_for(&file.relative),
                             file.display.clone(),
                             text,
                             &self.config.time_zone,
+                            self.config.markdown.raw_html,
                         )),
                     )
                 }

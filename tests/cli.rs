@@ -81,7 +81,7 @@ fn check_one_error_exits_1_and_human_output_marks_the_span() {
         "{text}"
     );
     assert!(
-        text.ends_with("checked 1 post-mortem: 1 errors, 0 warnings\n"),
+        text.ends_with("checked 1 post-mortem: 1 error, 0 warnings\n"),
         "{text}"
     );
 }
@@ -315,6 +315,33 @@ fn check_a_missing_file_exits_2() {
         stderr(&output)
     );
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn check_a_base_url_with_a_query_or_a_relative_path_exits_2_naming_its_place() {
+    for (base_url, message) in [
+        (
+            "https://example.com/x?y=1#z",
+            "site.toml:2:12: base_url `https://example.com/x?y=1#z` has a query or fragment (`?y=1#z`), which no page address can carry; remove it: `https://example.com/x`",
+        ),
+        (
+            "relative/path",
+            "site.toml:2:12: base_url `relative/path` is relative; write an absolute URL (`https://example.com/relative/path`) or a path from the site root (`/relative/path`)",
+        ),
+    ] {
+        let site = Site::with_config(&format!(
+            "# The archive's address.\nbase_url = \"{base_url}\"\n{}",
+            site_toml("UTC")
+        ));
+        site.write("a.md", VALID);
+        let output = run_check(&site.root(), &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+        assert!(
+            stderr(&output).trim_end().ends_with(message),
+            "{}",
+            stderr(&output)
+        );
+    }
 }
 
 // ---- new -----------------------------------------------------------------------

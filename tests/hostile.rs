@@ -517,3 +517,26 @@ fn a_post_mortem_named_review_does_not_take_another_ones_review_sheet() {
         "2 files map to the page `incidents/2024/db/review/`: content/2024/db/review.md, content/2024/db.md"
     );
 }
+
+#[test]
+fn a_burst_of_identical_incidents_does_not_pair_every_two() {
+    // 600 incidents on one service, one cause and one morning would be a
+    // million recurring pairs; each incident shows its nearest few.
+    let site = Site::new();
+    for i in 0..600 {
+        site.write(&format!("2024/copy-{i:04}.md"), VALID);
+    }
+    let archive = site.load();
+    let all = archive.all();
+    let started = Instant::now();
+    let recurrences = hindsight::recurrence::recurrences(&all, 90);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(recurrences.len(), 600);
+    assert!(recurrences
+        .iter()
+        .all(|r| r.len() == hindsight::recurrence::RECURRENCES));
+    let out = site.out("public");
+    let output = build(&site.root(), &out, &[], Some("1714521600"));
+    assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(out.join("incidents/2024/copy-0599/index.html").is_file());
+}

@@ -161,16 +161,21 @@ fn not_found_links(body: &str) -> [String; 2] {
 }
 
 /// Asserts that a browser asking for `target` (not in the site) is led
-/// back into it: redirected into the base path, or shown a not-found page
-/// whose stylesheet and incident-list links resolve to real files.
+/// back into it: redirected into the base path, and there served or shown a
+/// not-found page whose stylesheet and incident-list links resolve to real
+/// files.
 fn assert_lost_visitors_find_the_site(server: &Server, target: &str) {
-    let reply = server.raw("GET", target);
+    let mut reply = server.raw("GET", target);
+    let mut target = target.to_string();
+    // Sent into the base path once, then served or not found there.
+    if matches!(reply.status, 301 | 302 | 307 | 308) {
+        let to = reply.header("location").unwrap_or_default().to_string();
+        assert!(to.starts_with(&server.base), "{target} -> {to}");
+        reply = server.raw("GET", &to);
+        target = to;
+    }
     match reply.status {
-        301 | 302 | 307 | 308 => {
-            let to = reply.header("location").unwrap_or_default();
-            assert!(to.starts_with(&server.base), "{target} -> {to}");
-            assert_eq!(server.raw("GET", to).status, 200, "{target} -> {to}");
-        }
+        200 => {}
         404 => {
             // A `<base href>` changes what relative links resolve against.
             let from = reply
@@ -178,9 +183,9 @@ fn assert_lost_visitors_find_the_site(server: &Server, target: &str) {
                 .find("<base href=\"")
                 .map(|at| {
                     let rest = &reply.body[at + 12..];
-                    resolve(target, &rest[..rest.find('"').unwrap()])
+                    resolve(&target, &rest[..rest.find('"').unwrap()])
                 })
-                .unwrap_or_else(|| target.to_string());
+                .unwrap_or_else(|| target.clone());
             for href in not_found_links(&reply.body) {
                 let to = resolve(&from, &href);
                 assert_eq!(
@@ -644,7 +649,7 @@ fn an_edit_in_place_reloads_with_a_new_generation_and_the_new_title() {
         server.start_line.starts_with("Serving http://127.0.0.1:")
             && server
                 .start_line
-                .contains("/ (1 post-mortems, 0 errors, 0 warnings, built in ")
+                .contains("/ (1 post-mortem, 0 errors, 0 warnings, built in ")
             && server.start_line.contains(" ms; watching with ")
             && server.start_line.ends_with("; Ctrl-C stops)"),
         "{}",
@@ -919,6 +924,44 @@ fn unchanged_saves_and_lone_temporary_files_do_not_rebuild() {
     assert_eq!(incident_ids(&server.get("incidents.json").body), ["a", "b"]);
 }
 
+#[test]
+fn rebuild_lines_name_removals_and_static_files_and_count_in_the_singular() {
+    const POORLY: &str = "the page fired eight minutes after errors began.";
+    const BLAMING: &str = "the on-call engineer should have known the setting was unsafe.";
+    let site = site_with(&[("a.md", VALID)]);
+    let server = Server::start(&site.root(), &[]);
+    let line_after = |what: &str, counts: &str| {
+        let start = format!("Rebuilt after {what} in ");
+        let end = format!(": {counts}");
+        server.wait_for_line(&format!("`{start}… {end}`"), |l| {
+            l.starts_with(&start) && l.ends_with(&end)
+        });
+    };
+
+    // One error (a resolved post-mortem blames), then one warning (an open one).
+    write_atomically(&content(&site, "b.md"), &valid_with(POORLY, BLAMING));
+    line_after("content/b.md", "1 error, 0 warnings");
+    write_atomically(
+        &content(&site, "c.md"),
+        &valid_with(POORLY, BLAMING).replace("status: resolved", "status: open"),
+    );
+    line_after("content/c.md", "1 error, 1 warning");
+
+    // A deleted file is named as removed, not as edited.
+    fs::remove_file(content(&site, "c.md")).unwrap();
+    line_after("removing content/c.md", "1 error, 0 warnings");
+
+    // The site's own static files are not the theme.
+    fs::create_dir(site.root().join("static")).unwrap();
+    fs::write(site.root().join("static/CNAME"), "example.org\n").unwrap();
+    line_after("static files", "1 error, 0 warnings");
+    assert!(
+        !server.rebuilt().iter().any(|l| l.contains(" theme ")),
+        "{}",
+        server.log()
+    );
+}
+
 // ---- broken input: the server keeps serving and says what is wrong ---------------
 
 #[test]
@@ -926,7 +969,7 @@ fn empty_unclosed_and_missing_content_are_reported_and_served_around() {
     let site = site_with(&[("good.md", VALID)]);
     let server = Server::start(&site.root(), &[]);
 
-    // An empty new file: no front matter, at line 1.
+    // An empty new file: said to be empty, at line 1.
     fs::write(content(&site, "empty.md"), "").unwrap();
     server.wait_until("the empty file is in the overlay", || {
         listed(&server.overlay("index.html"), "content/empty.md").is_some()
@@ -940,7 +983,7 @@ fn empty_unclosed_and_missing_content_are_reported_and_served_around() {
             "error".into(),
             1,
             1,
-            "this file has no front matter".into()
+            "this file is empty".into()
         )),
         "{empty:?}"
     );
@@ -1211,12 +1254,38 @@ fn paths_are_confined_to_the_built_site_with_proper_types() {
 }
 
 #[test]
+fn refusals_say_why_and_405_lists_the_allowed_methods() {
+    let site = site_with(&[("a.md", VALID)]);
+    let server = Server::start(&site.root(), &["--no-watch"]);
+    for (target, why) in [
+        ("/%2e%2e/site.toml", "`.` and `..` segments are not allowed"),
+        ("/incidents/./a/", "`.` and `..` segments are not allowed"),
+        ("/%ff", "not UTF-8 once percent-decoded"),
+        ("/a%5cb", "backslashes and NUL are not allowed"),
+        ("//etc/passwd", "empty segment (`//`)"),
+    ] {
+        let reply = server.raw("GET", target);
+        assert_eq!(reply.status, 400, "{target}");
+        assert!(
+            reply.body.starts_with("bad request path: ") && reply.body.contains(why),
+            "{target}: {}",
+            reply.body
+        );
+    }
+    for method in ["POST", "PUT", "DELETE"] {
+        let reply = server.request(method, &format!("{}index.html", server.url));
+        assert_eq!(reply.status, 405, "{method}");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"), "{method}");
+    }
+}
+
+#[test]
 fn the_search_index_is_served_and_rebuilt_after_edits() {
     let site = site_with(&[("a.md", VALID)]);
     let server = Server::start(&site.root(), &[]);
     // Built beside the site once the edits pause.
     server.wait_for_line("announcing the first search index", |l| {
-        l.starts_with("Search index rebuilt: 1 post-mortems in ")
+        l.starts_with("Search index rebuilt: 1 post-mortem in ")
     });
     let page_count = |server: &Server| {
         let entry = server.get("pagefind/pagefind-entry.json");
@@ -1254,12 +1323,16 @@ fn a_base_url_with_a_path_is_served_under_that_path() {
         assert_eq!(reply.status, 301, "{target}");
         assert_eq!(reply.header("location"), Some("/pm/"), "{target}");
     }
-    // Outside the base, a browser is sent into the site rather than shown
-    // a page whose relative links lead nowhere.
+    // Outside the base, a browser is sent to the same path inside the site
+    // rather than shown a page whose relative links lead nowhere.
     for outside in ["/index.html", "/__hindsight/events"] {
         let reply = server.raw("GET", outside);
         assert_eq!(reply.status, 301, "{outside}");
-        assert_eq!(reply.header("location"), Some("/pm/"), "{outside}");
+        assert_eq!(
+            reply.header("location"),
+            Some(format!("/pm{outside}").as_str()),
+            "{outside}"
+        );
     }
     assert_eq!(
         server.raw("GET", "/pm/incidents/a").header("location"),
@@ -1313,6 +1386,92 @@ fn a_not_found_page_outside_the_base_path_links_into_the_site() {
     let server = Server::start(&site.root(), &[]);
     for target in ["/other/deep/page", "/favicon.ico"] {
         assert_lost_visitors_find_the_site(&server, target);
+    }
+}
+
+#[test]
+fn a_page_outside_the_base_path_is_sent_to_the_same_page_below_it() {
+    let site = Site::with_config(&format!(
+        "base_url = \"https://example.org/postmortems/\"\n{}",
+        site_toml("UTC")
+    ));
+    site.write("2017/x.md", VALID);
+    let server = Server::start(&site.root(), &["--no-watch"]);
+    // As after `base_url` was edited under an open tab.
+    for (outside, below) in [
+        ("/incidents/2017/x/", "/postmortems/incidents/2017/x/"),
+        ("/atom.xml", "/postmortems/atom.xml"),
+    ] {
+        let reply = server.raw("GET", outside);
+        assert_eq!(reply.status, 301, "{outside}");
+        assert_eq!(reply.header("location"), Some(below), "{outside}");
+        assert_eq!(server.raw("GET", below).status, 200, "{below}");
+    }
+}
+
+#[test]
+fn a_base_url_with_a_space_or_non_ascii_letters_is_served_without_looping() {
+    for (base_url, base) in [
+        ("/docs/post mortems/", "/docs/post%20mortems/"),
+        ("https://example.org/störung", "/st%C3%B6rung/"),
+    ] {
+        let site = Site::with_config(&format!("base_url = \"{base_url}\"\n{}", site_toml("UTC")));
+        site.write("a.md", VALID);
+        let server = Server::start(&site.root(), &["--no-watch"]);
+        assert_eq!(server.base, base, "{}", server.start_line);
+        assert!(server.serves("incidents/a/", "connection-pool setting"));
+        // Every way in reaches a page in at most one redirect.
+        for target in [
+            "/".to_string(),
+            base.trim_end_matches('/').to_string(),
+            "/incidents/a/".to_string(),
+            format!("{base}incidents/a"),
+        ] {
+            let reply = server.raw("GET", &target);
+            assert_eq!(reply.status, 301, "{base_url}: {target}");
+            let to = reply.header("location").unwrap_or_default();
+            assert!(to.starts_with(base), "{base_url}: {target} -> {to}");
+            assert_eq!(
+                server.raw("GET", to).status,
+                200,
+                "{base_url}: {target} -> {to}"
+            );
+        }
+        let index = server.get("index.html").body;
+        assert!(
+            index.contains(&format!(r#"<script src="{base}__hindsight/live.js""#)),
+            "{index}"
+        );
+    }
+}
+
+#[test]
+fn a_base_url_with_a_query_or_a_relative_path_is_a_problem_at_its_place() {
+    for (base_url, message) in [
+        (
+            "https://example.com/x?y=1#z",
+            "site.toml:1:12: base_url `https://example.com/x?y=1#z` has a query or fragment (`?y=1#z`)",
+        ),
+        (
+            "relative/path",
+            "site.toml:1:12: base_url `relative/path` is relative; write an absolute URL",
+        ),
+    ] {
+        let site = Site::with_config(&format!(
+            "base_url = \"{base_url}\"\n{}",
+            site_toml("UTC")
+        ));
+        site.write("a.md", VALID);
+        let server = Server::start(&site.root(), &["--no-watch"]);
+        // Served at the root with the defaults meanwhile, without redirects.
+        assert_eq!(server.base, "/", "{}", server.start_line);
+        assert_eq!(server.raw("GET", "/").status, 200);
+        let listed_problems = problems(&server.overlay("index.html"));
+        assert_eq!(listed_problems.len(), 1, "{listed_problems:?}");
+        assert!(
+            listed_problems[0].contains(message),
+            "{listed_problems:?}"
+        );
     }
 }
 
@@ -1456,6 +1615,49 @@ fn a_broken_site_toml_at_start_is_served_and_recovers() {
 }
 
 #[test]
+fn a_missing_or_non_utf8_site_toml_is_reported_with_the_reason_and_a_hint() {
+    let site = site_with(&[("a.md", VALID)]);
+    let toml_path = site.root().join("site.toml");
+    fs::remove_file(&toml_path).unwrap();
+    let server = Server::start(&site.root(), &[]);
+    let missing = |p: &str| {
+        p.starts_with("cannot read ")
+            && p.contains("site.toml: ")
+            && p.contains("(os error ")
+            && p.ends_with("; create it in the site folder (README.md shows one), or pass the site folder with --root")
+    };
+    assert!(
+        server.process.stderr.wait(WAIT, |lines, _| lines
+            .iter()
+            .any(|l| l.strip_prefix("problem: ").is_some_and(missing))),
+        "{}",
+        server.log()
+    );
+    let listed_problems = problems(&server.overlay("index.html"));
+    assert!(
+        listed_problems.len() == 1 && missing(&listed_problems[0]),
+        "{listed_problems:?}"
+    );
+
+    // Written in another encoding.
+    let tmp = site.root().join("site.toml.tmp");
+    fs::write(&tmp, b"title = \"Archiv f\xfcr St\xf6rungen\"\n").unwrap();
+    fs::rename(&tmp, &toml_path).unwrap();
+    server.wait_until("the non-UTF-8 site.toml is the problem", || {
+        let listed = problems(&server.overlay("index.html"));
+        listed.len() == 1
+            && listed[0].contains("site.toml: stream did not contain valid UTF-8")
+            && listed[0].ends_with("; save it as UTF-8")
+    });
+
+    write_atomically(&toml_path, &site_toml("UTC"));
+    server.wait_until("the fixed site.toml is used", || {
+        server.serves("index.html", "Fixture archive")
+            && problems(&server.overlay("index.html")).is_empty()
+    });
+}
+
+#[test]
 fn bind_listens_on_the_given_address() {
     if TcpListener::bind("[::1]:0").is_err() {
         eprintln!("skipped: no IPv6 loopback here");
@@ -1477,6 +1679,75 @@ fn bind_listens_on_the_given_address() {
     server.wait_until("the edit is served over IPv6", || {
         server.serves("incidents/a/", "Checkout errors seen over IPv6")
     });
+}
+
+#[test]
+fn bind_localhost_listens_on_loopback_without_a_warning() {
+    let site = site_with(&[("a.md", VALID)]);
+    let server = Server::start(&site.root(), &["--bind", "localhost", "--no-watch"]);
+    assert!(
+        server.start_line.starts_with("Serving http://127.0.0.1:"),
+        "{}",
+        server.start_line
+    );
+    assert!(server.serves("incidents/a/", "connection-pool setting"));
+    assert!(
+        !server
+            .process
+            .stderr
+            .all()
+            .iter()
+            .any(|l| l.starts_with("warning:")),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn bind_to_every_interface_warns_that_drafts_are_visible_to_the_network() {
+    let site = site_with(&[("a.md", VALID)]);
+    let root = site.root();
+    let process = Process::spawn(&[
+        "serve",
+        "--root",
+        root.to_str().unwrap(),
+        "--port",
+        "0",
+        "--bind",
+        "0.0.0.0",
+        "--no-watch",
+    ]);
+    assert!(
+        process.stderr.wait(WAIT, |lines, _| lines.iter().any(|l| l
+            .starts_with("warning: listening on 0.0.0.0, so your drafts are visible to anyone on the network")
+            && l.ends_with("use `--bind 127.0.0.1` to keep them on it"))),
+        "{}",
+        process.log()
+    );
+}
+
+#[test]
+fn bind_to_an_address_this_machine_lacks_exits_2_saying_so_once_with_a_hint() {
+    // TEST-NET-3 (RFC 5737): never a real interface's address.
+    let site = site_with(&[("a.md", VALID)]);
+    let root = site.root();
+    let mut process = Process::spawn(&[
+        "serve",
+        "--root",
+        root.to_str().unwrap(),
+        "--port",
+        "0",
+        "--bind",
+        "203.0.113.7",
+    ]);
+    let code = process
+        .exit_code(WAIT)
+        .unwrap_or_else(|| panic!("serve kept running\n{}", process.log()));
+    assert_eq!(code, Some(2), "{}", process.log());
+    assert_eq!(
+        process.stderr.all(),
+        ["error: cannot listen on 203.0.113.7:0: this machine has no network interface with the address 203.0.113.7; use `--bind 127.0.0.1` (this machine only, the default) or `--bind 0.0.0.0` (every interface)"]
+    );
 }
 
 #[test]
