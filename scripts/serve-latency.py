@@ -62,7 +62,7 @@ from typing import NoReturn
 REPO = Path(__file__).resolve().parent.parent
 SERVING = re.compile(r"^Serving (http://\S+) ")
 REBUILT = re.compile(r"^Rebuilt after (.+) in (\d+) ms \((\d+) revalidated\)")
-INDEXED = re.compile(r"^Search index rebuilt: (\d+) post-mortems in (\d+) ms")
+INDEXED = re.compile(r"^Search index rebuilt: (\d+) post-mortems? in (\d+) ms")
 
 
 def log(message: str) -> None:
