@@ -48,8 +48,11 @@ pub struct WriteStats {
     pub unchanged: usize,
 }
 
-/// Replaces the folder `out` with exactly `files`.
+/// Replaces the folder `out` with exactly `files`. First repairs what a
+/// killed build may have left beside `out`.
 pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
+    let (parent, name) = beside(out);
+    recover(parent, &name, out)?;
     if out.exists() && !out.is_dir() {
         return Err(OutputError::NotOurs {
             path: out.to_path_buf(),
@@ -65,43 +68,145 @@ pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats, Output
             path: out.to_path_buf(),
         });
     }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent, "creating"))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.hindsight-staging-{}", std::process::id()));
     let old = parent.join(format!(".{name}.hindsight-old-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging, "clearing"))?;
-    }
-    let result = fill(&staging, out, files);
-    let stats = match result {
+    let stats = match fill(&staging, out, files) {
         Ok(stats) => stats,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
-    if out.exists() {
-        fs::rename(out, &old).map_err(io(out, "moving the previous build aside"))?;
+    swap(&staging, out, &old)?;
+    Ok(stats)
+}
+
+/// The folder holding `out`, and `out`'s name.
+fn beside(out: &Path) -> (&Path, String) {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// Puts back the previous build of `out` if a killed build left it moved
+/// aside. Called before a build starts, so the site is back even when the
+/// build then fails before it writes.
+pub fn recover_site(out: &Path) -> Result<(), OutputError> {
+    let (parent, name) = beside(out);
+    recover(parent, &name, out)
+}
+
+/// A folder a build makes beside `out` while it runs:
+/// `.<name>.hindsight-staging-<pid>` or `.<name>.hindsight-old-<pid>`.
+struct Leftover {
+    path: PathBuf,
+    old: bool,
+    pid: u32,
+}
+
+/// Undoes what a killed build leaves: `out` moved aside with the new build
+/// not yet moved in (only possible with the two-rename swap), and staging or
+/// old folders that nobody would ever remove.
+fn recover(parent: &Path, name: &str, out: &Path) -> Result<(), OutputError> {
+    let mut found = leftovers(parent, name)?;
+    if !out.exists() {
+        let previous = found
+            .iter()
+            .position(|l| l.old && running(l.pid) != Some(true) && l.path.join(MARKER).is_file());
+        if let Some(previous) = previous.map(|i| found.remove(i)) {
+            fs::rename(&previous.path, out)
+                .map_err(io(&previous.path, "restoring the previous build"))?;
+        }
     }
-    if let Err(source) = fs::rename(&staging, out) {
-        // Put the previous build back before reporting.
-        let _ = fs::rename(&old, out);
+    for leftover in found.iter().filter(|l| running(l.pid) == Some(false)) {
+        fs::remove_dir_all(&leftover.path)
+            .map_err(io(&leftover.path, "removing what a killed build left"))?;
+    }
+    Ok(())
+}
+
+fn leftovers(parent: &Path, name: &str) -> Result<Vec<Leftover>, OutputError> {
+    let entries = match fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(parent, "listing")(e)),
+    };
+    let prefix = format!(".{name}.hindsight-");
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io(parent, "listing"))?;
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let (old, pid) = match (rest.strip_prefix("old-"), rest.strip_prefix("staging-")) {
+            (Some(pid), _) => (true, pid),
+            (_, Some(pid)) => (false, pid),
+            _ => continue,
+        };
+        if let Ok(pid) = pid.parse() {
+            found.push(Leftover {
+                path: entry.path(),
+                old,
+                pid,
+            });
+        }
+    }
+    // Directory order is arbitrary; recovery should not be.
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
+}
+
+/// Whether the build that made a leftover may still be running; `None`
+/// where the OS offers no cheap way to tell. This process's own id means a
+/// dead process that had the id before: a process writes one site at a time.
+fn running(pid: u32) -> Option<bool> {
+    if pid == std::process::id() {
+        Some(false)
+    } else if cfg!(target_os = "linux") {
+        Some(Path::new("/proc").join(pid.to_string()).exists())
+    } else {
+        None
+    }
+}
+
+/// Puts the complete `staging` in place of `out`. Where the OS exchanges two
+/// folders in one step `out` never goes missing; elsewhere a build killed
+/// between the two renames leaves `old`, which `recover` puts back.
+fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {
+    if !out.exists() {
+        return fs::rename(staging, out).map_err(io(out, "moving the new build in"));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        // A failed exchange moves nothing (a file system without it says
+        // EINVAL), so the renames below are still safe to try.
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            return fs::remove_dir_all(staging).map_err(io(staging, "removing the previous build"));
+        }
+    }
+    fs::rename(out, old).map_err(io(out, "moving the previous build aside"))?;
+    if let Err(source) = fs::rename(staging, out) {
+        // Put the previous build back before reporting; should that fail
+        // too, the next build's `recover` does it.
+        let _ = fs::rename(old, out);
         return Err(OutputError::Io {
             path: out.to_path_buf(),
             action: "moving the new build in",
             source,
         });
     }
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old, "removing the previous build"))?;
-    }
-    Ok(stats)
+    fs::remove_dir_all(old).map_err(io(old, "removing the previous build"))
 }
 
 fn fill(staging: &Path, previous: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {

@@ -211,6 +211,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
+    output::recover_site(&options.out)?;
     let archive = load(&options.root, options.drafts)?;
     lap("load, parse, validate", &mut stages);
     let theme = Theme::load(&options.root, &archive.config.theme)?;
