@@ -1133,17 +1133,15 @@ pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
             blame_at(&toks, i, &mut hits);
         }
     }
-    let idioms = BLAME_IDIOMS.iter().map(|p| (*p, BlameKind::Fault));
+    // The idioms' words are found once per process, not once per sentence.
+    static IDIOMS: std::sync::LazyLock<Vec<Vec<String>>> =
+        std::sync::LazyLock::new(|| BLAME_IDIOMS.iter().map(|p| phrase_words(p)).collect());
+    let idioms = IDIOMS.iter().map(|words| (words.clone(), BlameKind::Fault));
     let extra = lexicon
         .extra_blame_phrases
         .iter()
-        .map(|p| (p.as_str(), BlameKind::Extra));
-    for (phrase, kind) in idioms.chain(extra) {
-        let words: Vec<String> = tokenize(phrase)
-            .into_iter()
-            .filter(|t| t.word)
-            .map(|t| t.w)
-            .collect();
+        .map(|p| (phrase_words(p), BlameKind::Extra));
+    for (words, kind) in idioms.chain(extra) {
         if words.is_empty() {
             continue;
         }
@@ -1170,6 +1168,15 @@ pub fn blame(sentence: &str, lexicon: &Lexicon) -> Option<BlameHit> {
                 kind,
             }
         })
+}
+
+/// The words of a phrase as `tokenize` gives them.
+fn phrase_words(phrase: &str) -> Vec<String> {
+    tokenize(phrase)
+        .into_iter()
+        .filter(|t| t.word)
+        .map(|t| t.w)
+        .collect()
 }
 
 /// The blame patterns that start at token `i`.
