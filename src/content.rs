@@ -1,8 +1,8 @@
-//! Loading: finding the post-mortem files under `content/` and reading them.
+//! Loading: finding the post-mortem files under `content/` and reading them
+//! (the pipeline reads each one just before it parses it).
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use thiserror::Error;
 use walkdir::WalkDir;
 
@@ -40,16 +40,6 @@ fn display_path(relative: &Path) -> String {
         s.push_str(&part.to_string_lossy());
     }
     s
-}
-
-/// Reads every `*.md` below `ROOT/content`, in parallel, sorted by path.
-/// Folders that cannot be listed become findings, so one bad folder never
-/// hides the rest.
-pub fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
-    let (paths, mut loaded) = list(root)?;
-    loaded.par_extend(paths.into_par_iter().map(|relative| read(root, relative)));
-    loaded.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(loaded)
 }
 
 /// The post-mortem files below `ROOT/content` (paths below it, sorted), and
@@ -248,6 +238,13 @@ fn read_text(path: &Path, display: &str) -> Result<String, Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every post-mortem file below `root`, read, as the build reads them.
+    fn load(root: &Path) -> Result<Vec<Loaded>, ContentError> {
+        let (paths, mut loaded) = list(root)?;
+        loaded.extend(paths.into_iter().map(|relative| read(root, relative)));
+        Ok(loaded)
+    }
 
     #[test]
     fn loads_markdown_skipping_hidden_and_underscore_paths() {

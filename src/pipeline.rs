@@ -72,32 +72,38 @@ impl Archive {
 /// Reads, parses and validates every post-mortem under `ROOT/content`.
 pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
     let config = SiteConfig::load(root)?;
-    let loaded = content::load(root)?;
-    let mut unreadable = Vec::new();
-    let mut texts = Vec::with_capacity(loaded.len());
-    for file in loaded {
-        match file.text {
-            Ok(text) => texts.push((file.relative, file.display, text)),
-            Err(finding) => unreadable.push(finding),
-        }
-    }
-    let mut post_mortems: Vec<PostMortem> = texts
+    let (paths, failed) = content::list(root)?;
+    let mut unreadable: Vec<Finding> = failed.into_iter().filter_map(|f| f.text.err()).collect();
+    // Each file is read and parsed in one step, so its text is freed as soon
+    // as it is parsed rather than all texts being held at once.
+    let parsed: Vec<Result<PostMortem, Finding>> = paths
         .into_par_iter()
-        .map(|(relative, display, text)| {
-            post_mortem::parse_with(
-                post_mortem::id_for(&relative),
-                display,
+        .map(|relative| {
+            let file = content::read(root, relative);
+            let text = file.text?;
+            Ok(post_mortem::parse_with(
+                post_mortem::id_for(&file.relative),
+                file.display,
                 &text,
                 &config.time_zone,
                 config.markdown.raw_html,
-            )
+            ))
         })
-        .filter(|pm| drafts || !pm.front.draft)
         .collect();
+    let mut post_mortems = Vec::with_capacity(parsed.len());
+    for result in parsed {
+        match result {
+            Ok(pm) if drafts || !pm.front.draft => post_mortems.push(pm),
+            Ok(_) => {}
+            Err(finding) => unreadable.push(finding),
+        }
+    }
     let people = rules::people(&post_mortems.iter().collect::<Vec<_>>());
-    post_mortems
-        .par_iter_mut()
-        .for_each(|pm| rules::validate(pm, &config, &people));
+    // The prose lines are only for the rules; pages never show them.
+    post_mortems.par_iter_mut().for_each(|pm| {
+        rules::validate(pm, &config, &people);
+        pm.prose = Vec::new();
+    });
     let post_mortems = keep_first_of_each_id(
         post_mortems.into_iter().map(Arc::new).collect(),
         &mut unreadable,
