@@ -369,6 +369,56 @@ mod tests {
     const MINIMAL: &str =
         "title = \"T\"\n[[severity]]\nid = \"P1\"\nname = \"Major\"\ndefinition = \"d\"\n";
 
+    /// Lines of real `site.toml` files, with the values a hurried edit leaves.
+    fn line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("title"),
+            Just("base_url"),
+            Just("time_zone"),
+            Just("theme"),
+            Just("id"),
+            Just("name"),
+            Just("definition"),
+            Just("raw_html"),
+            Just("recurrence_days"),
+            Just("min_whys"),
+            Just("review"),
+        ];
+        let value = prop_oneof![
+            Just("\"\"".to_string()),
+            Just("\"/x y/?q#f\"".to_string()),
+            Just("\"Mars/Olympus\"".to_string()),
+            Just("-1".to_string()),
+            Just("99999999999999999999".to_string()),
+            Just("[1, \"a\"]".to_string()),
+            Just("{ a = 1 }".to_string()),
+            Just("\"unterminated".to_string()),
+            "\"\\PC{0,12}\"".prop_map(|s| s),
+        ];
+        prop_oneof![
+            (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+            Just("[[severity]]".to_string()),
+            Just("[[service]]".to_string()),
+            Just("[framework]".to_string()),
+            Just("[markdown]".to_string()),
+            Just("[rules]".to_string()),
+            Just("[[category]]".to_string()),
+            "\\PC{0,30}",
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_site_toml_panics(lines in proptest::collection::vec(line(), 0..20)) {
+            let text = lines.join("\n");
+            if let Err(ConfigError::Invalid { line, column, .. }) = SiteConfig::parse(&text, Path::new("site.toml")) {
+                proptest::prop_assert!(line >= 1 && column >= 1);
+                proptest::prop_assert!(line as usize <= text.lines().count().max(1) + 1);
+            }
+        }
+    }
+
     #[test]
     fn defaults_base_url_and_time_zone() {
         let config = SiteConfig::parse(MINIMAL, Path::new("site.toml")).unwrap();
