@@ -65,12 +65,19 @@ impl Moment {
     }
 }
 
-/// `+01:00`, `-08:00`: the RFC 3339 form of an offset.
+/// `+01:00`, `-08:00`: the RFC 3339 form of an offset. An offset with
+/// seconds (old local mean times, or written so) keeps them, `+00:19:32`,
+/// so the text names the same instant; it reads back.
 fn offset_text(offset: Offset) -> String {
     let secs = offset.seconds();
     let sign = if secs < 0 { '-' } else { '+' };
-    let minutes = secs.abs() / 60;
-    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    let (hours, rest) = (secs.abs() / 3600, secs.abs() % 3600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    if seconds == 0 {
+        format!("{sign}{hours:02}:{minutes:02}")
+    } else {
+        format!("{sign}{hours:02}:{minutes:02}:{seconds:02}")
+    }
 }
 
 impl fmt::Display for Moment {
@@ -114,6 +121,11 @@ pub fn parse_moment(text: &str, tz: &TimeZone) -> Result<Moment, DateError> {
     let time = pieces
         .time()
         .ok_or_else(|| DateError::NoTime(trimmed.to_string()))?;
+    // RFC 3339 has four-digit years only; jiff also reads `-009999`, which
+    // nothing downstream (feeds, the search index, readers) would accept.
+    if !(0..=9999).contains(&pieces.date().year()) {
+        return Err(DateError::NotDateTime(trimmed.to_string()));
+    }
     let datetime = DateTime::from_parts(pieces.date(), time);
     let offset = if utc {
         Some(Offset::UTC)

@@ -261,7 +261,31 @@ struct Builder<'s> {
     row: Vec<Cell>,
     cell: Option<Cell>,
     in_code_block: bool,
-    run: Option<(String, usize)>,
+    run: Option<Run>,
+}
+
+/// Text events joined, with where each piece came from: an entity or an
+/// escape (`&amp;`, `\[`) is shorter than its source, so a position in the
+/// joined text maps to the file only through its piece.
+#[derive(Default)]
+struct Run {
+    text: String,
+    /// (start in `text`, file offset, whether the piece is its source verbatim)
+    pieces: Vec<(usize, usize, bool)>,
+}
+
+impl Run {
+    /// The file offset of byte `at` of the joined text: exact inside a
+    /// verbatim piece, else the start of the piece's source.
+    fn file_offset(&self, at: usize) -> usize {
+        let index = self.pieces.partition_point(|&(start, _, _)| start <= at) - 1;
+        let (start, offset, verbatim) = self.pieces[index];
+        if verbatim {
+            offset + (at - start)
+        } else {
+            offset
+        }
+    }
 }
 
 impl<'s> Builder<'s> {
@@ -326,18 +350,18 @@ impl<'s> Builder<'s> {
     /// Brackets arrive split over several text events (`[`, `Name`, `]`), so
     /// runs of text are joined before they are searched.
     fn flush_run(&mut self) {
-        if let Some((text, offset)) = self.run.take() {
-            find_bracketed(&text, offset, &mut self.bracketed);
+        if let Some(run) = self.run.take() {
+            find_bracketed(&run, &mut self.bracketed);
         }
     }
 
     fn text(&mut self, text: &str, range: &Range<usize>, scan_brackets: bool) {
         let offset = self.base + range.start;
         if scan_brackets {
-            self.run
-                .get_or_insert_with(|| (String::new(), offset))
-                .0
-                .push_str(text);
+            let run = self.run.get_or_insert_with(Run::default);
+            run.pieces
+                .push((run.text.len(), offset, text.len() == range.len()));
+            run.text.push_str(text);
         }
         if let Some((_, _, _, heading)) = &mut self.heading {
             heading.push_str(text);
@@ -511,9 +535,9 @@ fn heading_number(level: HeadingLevel) -> u8 {
     level as u8
 }
 
-/// Records every `[...]` in `text` (which starts at file offset `offset`).
-fn find_bracketed(text: &str, offset: usize, out: &mut Vec<Bracketed>) {
-    let mut rest = text;
+/// Records every `[...]` in the joined text of `run`.
+fn find_bracketed(run: &Run, out: &mut Vec<Bracketed>) {
+    let mut rest = run.text.as_str();
     let mut at = 0;
     while let Some(open) = rest.find('[') {
         let after = &rest[open + 1..];
@@ -522,7 +546,7 @@ fn find_bracketed(text: &str, offset: usize, out: &mut Vec<Bracketed>) {
         if !inner.is_empty() && !inner.contains('[') && inner.len() <= 200 {
             out.push(Bracketed {
                 text: inner.to_string(),
-                offset: offset + at + open,
+                offset: run.file_offset(at + open),
             });
         }
         let consumed = open + 1 + close + 1;
@@ -697,6 +721,17 @@ mod tests {
         let found: Vec<_> = body.bracketed.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(found, ["HH:MM", "Name", "x"]);
         assert_eq!(body.bracketed[0].offset, 12);
+    }
+
+    #[test]
+    fn placeholders_after_an_entity_point_at_their_bracket() {
+        let text = "&amp;日本語[Name] and &lt;[x]\n";
+        let body = parse(text, 0);
+        let offsets: Vec<_> = body.bracketed.iter().map(|b| b.offset).collect();
+        assert_eq!(
+            offsets,
+            [text.find("[Name]").unwrap(), text.find("[x]").unwrap()]
+        );
     }
 
     #[test]
