@@ -12,8 +12,13 @@
 //! Stages measured:
 //! - `parse+validate one file`: `post_mortem::parse` + `rules::validate` on
 //!   the corpus file of median size (warm, in memory);
+//! - `pulldown-cmark pass alone`: the Markdown events of that file and
+//!   nothing else, the floor under parsing on one core;
 //! - `load`: read + parse + validate the whole corpus (`pipeline::load`);
 //! - `render`: aggregate + render + search index, in memory (`pipeline::render`);
+//! - `pages`: every page and export rendered (on all cores) and dropped,
+//!   without the search index;
+//! - `search index`: the Pagefind records and bundle alone (one thread);
 //! - `build (fresh out)`: `pipeline::build` into a new output folder each
 //!   iteration (old ones are left until the end: deleting thousands of files
 //!   is slow and would disturb the next measurement);
@@ -32,11 +37,13 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use hindsight::config::SiteConfig;
+use hindsight::pages::{self, Sources, Views};
 use hindsight::pipeline::{self, BuildOptions};
 use hindsight::snapshot::Snapshot;
 use hindsight::theme::Theme;
+use hindsight::theme::ThemeError;
 use hindsight::workspace::{Change, Workspace};
-use hindsight::{post_mortem, rules};
+use hindsight::{post_mortem, rules, search};
 
 const DEFAULT_N: usize = 1_000;
 
@@ -224,6 +231,15 @@ fn main() {
             BatchSize::SmallInput,
         )
     });
+    // The floor under parsing: one pulldown-cmark pass, as `markdown::parse`
+    // makes it, with nothing extracted.
+    one.bench_function("pulldown-cmark pass alone", |b| {
+        b.iter(|| {
+            pulldown_cmark::Parser::new_ext(&text, hindsight::markdown::options())
+                .into_offset_iter()
+                .count()
+        })
+    });
     one.finish();
 
     let mut whole = c.benchmark_group(format!("corpus {n}"));
@@ -238,6 +254,23 @@ fn main() {
     });
     whole.bench_function("render", |b| {
         b.iter_with_large_drop(|| pipeline::render(&archive, &theme, today()).unwrap())
+    });
+    let all = archive.all();
+    let views = Views::compute(&all, &archive.config, today(), None);
+    let sources = Sources {
+        config: &archive.config,
+        post_mortems: &all,
+        unreadable: &archive.unreadable,
+        theme: &theme,
+        views: &views,
+    };
+    whole.bench_function("pages", |b| {
+        b.iter(|| pages::render_each(sources, |_| Ok::<(), ThemeError>(())).unwrap())
+    });
+    whole.bench_function("search index", |b| {
+        b.iter_with_large_drop(|| {
+            search::build_index(search::records(&all, views.summaries())).unwrap()
+        })
     });
     let fresh = AtomicUsize::new(0);
     whole.bench_function("build (fresh out)", |b| {

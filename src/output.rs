@@ -2,9 +2,12 @@
 //! only when complete, so a failed build never destroys the last good one.
 //! Files identical to the previous build are hard-linked, not rewritten.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use thiserror::Error;
@@ -51,35 +54,114 @@ pub struct WriteStats {
 /// Replaces the folder `out` with exactly `files`. First repairs what a
 /// killed build may have left beside `out`.
 pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
-    let (parent, name) = beside(out);
-    recover(parent, &name, out)?;
-    if out.exists() && !out.is_dir() {
-        return Err(OutputError::NotOurs {
-            path: out.to_path_buf(),
-        });
-    }
-    let has_content = out.is_dir()
-        && fs::read_dir(out)
-            .map_err(io(out, "listing"))?
-            .next()
-            .is_some();
-    if has_content && !out.join(MARKER).is_file() {
-        return Err(OutputError::NotOurs {
-            path: out.to_path_buf(),
-        });
-    }
-    fs::create_dir_all(parent).map_err(io(parent, "creating"))?;
-    let staging = parent.join(format!(".{name}.hindsight-staging-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.hindsight-old-{}", std::process::id()));
-    let stats = match fill(&staging, out, files) {
-        Ok(stats) => stats,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
+    let staging = Staging::begin(out)?;
+    files
+        .par_iter()
+        .try_for_each(|file| staging.put(&file.path, &file.bytes))?;
+    staging.commit()
+}
+
+/// A build being written: each file goes into a staging folder beside the
+/// output as soon as it is rendered, so the site is never held in memory
+/// whole; `commit` swaps the folder in. Dropped without `commit` (a failed
+/// build), the staging folder is removed and the output left as it was.
+pub struct Staging {
+    staging: PathBuf,
+    out: PathBuf,
+    old: PathBuf,
+    /// Folders made so far, so each is created once.
+    folders: Mutex<HashSet<PathBuf>>,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks that `out` may be replaced (after repairing what a killed
+    /// build left beside it) and makes the staging folder.
+    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+        let (parent, name) = beside(out);
+        recover(parent, &name, out)?;
+        if out.exists() && !out.is_dir() {
+            return Err(OutputError::NotOurs {
+                path: out.to_path_buf(),
+            });
         }
-    };
-    swap(&staging, out, &old)?;
-    Ok(stats)
+        let has_content = out.is_dir()
+            && fs::read_dir(out)
+                .map_err(io(out, "listing"))?
+                .next()
+                .is_some();
+        if has_content && !out.join(MARKER).is_file() {
+            return Err(OutputError::NotOurs {
+                path: out.to_path_buf(),
+            });
+        }
+        fs::create_dir_all(parent).map_err(io(parent, "creating"))?;
+        let pid = std::process::id();
+        let staging = parent.join(format!(".{name}.hindsight-staging-{pid}"));
+        fs::create_dir_all(&staging).map_err(io(&staging, "creating"))?;
+        Ok(Staging {
+            old: parent.join(format!(".{name}.hindsight-old-{pid}")),
+            out: out.to_path_buf(),
+            folders: Mutex::new(HashSet::from([staging.clone()])),
+            staging,
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+            committed: false,
+        })
+    }
+
+    /// Writes one file of the site (`path` relative to its root), or
+    /// hard-links the previous build's copy when it has the same bytes.
+    pub fn put(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        if path.split('/').any(|part| part == ".." || part.is_empty()) || path.starts_with('/') {
+            return Err(OutputError::BadPath(path.to_string()));
+        }
+        let target = self.staging.join(path);
+        if let Some(folder) = target.parent() {
+            let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+            if !folders.contains(folder) {
+                fs::create_dir_all(folder).map_err(io(folder, "creating"))?;
+                folders.insert(folder.to_path_buf());
+            }
+        }
+        let before = self.out.join(path);
+        if same_content(&before, bytes) && fs::hard_link(&before, &target).is_ok() {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let mut handle = fs::File::create(&target).map_err(io(&target, "creating"))?;
+        handle.write_all(bytes).map_err(io(&target, "writing"))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Marks the staging folder as hindsight's and swaps it in for the output.
+    pub fn commit(mut self) -> Result<WriteStats, OutputError> {
+        let marker = self.staging.join(MARKER);
+        fs::write(
+            &marker,
+            concat!("built by hindsight ", env!("CARGO_PKG_VERSION"), "\n"),
+        )
+        .map_err(io(&marker, "writing"))?;
+        // From here the staging folder is either the output or, on a failed
+        // swap, for `recover` to deal with; never removed by `drop`.
+        self.committed = true;
+        swap(&self.staging, &self.out, &self.old)?;
+        Ok(WriteStats {
+            written: self.written.load(Ordering::Relaxed),
+            unchanged: self.unchanged.load(Ordering::Relaxed),
+        })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// The folder holding `out`, and `out`'s name.
@@ -207,58 +289,6 @@ fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {
         });
     }
     fs::remove_dir_all(old).map_err(io(old, "removing the previous build"))
-}
-
-fn fill(staging: &Path, previous: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
-    fs::create_dir_all(staging).map_err(io(staging, "creating"))?;
-    let mut dirs: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        let path = staging.join(dir);
-        fs::create_dir_all(&path).map_err(io(&path, "creating"))?;
-    }
-    let outcomes: Vec<Result<bool, OutputError>> = files
-        .par_iter()
-        .map(|file| {
-            if file
-                .path
-                .split('/')
-                .any(|part| part == ".." || part.is_empty())
-                || file.path.starts_with('/')
-            {
-                return Err(OutputError::BadPath(file.path.clone()));
-            }
-            let target = staging.join(&file.path);
-            let before = previous.join(&file.path);
-            if same_content(&before, &file.bytes) && fs::hard_link(&before, &target).is_ok() {
-                return Ok(false);
-            }
-            let mut handle = fs::File::create(&target).map_err(io(&target, "creating"))?;
-            handle
-                .write_all(&file.bytes)
-                .map_err(io(&target, "writing"))?;
-            Ok(true)
-        })
-        .collect();
-    let mut stats = WriteStats::default();
-    for outcome in outcomes {
-        if outcome? {
-            stats.written += 1;
-        } else {
-            stats.unchanged += 1;
-        }
-    }
-    let marker = staging.join(MARKER);
-    fs::write(
-        &marker,
-        concat!("built by hindsight ", env!("CARGO_PKG_VERSION"), "\n"),
-    )
-    .map_err(io(&marker, "writing"))?;
-    Ok(stats)
 }
 
 fn same_content(path: &Path, bytes: &[u8]) -> bool {

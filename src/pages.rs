@@ -102,7 +102,9 @@ struct CausesPage<'a> {
     counted: usize,
     quarters: &'a [String],
     factors: &'a [views::RecurringFactor],
+    /// The newest `RECURRENCES_SHOWN` of `recurrences_total`.
     recurrences: Vec<RecurringPair<'a>>,
+    recurrences_total: usize,
 }
 
 #[derive(Serialize)]
@@ -216,6 +218,10 @@ fn named<'a>(ids: &'a [String], lookup: impl Fn(&str) -> Option<&'a Described>) 
 
 /// How many related incidents an incident page lists.
 const RELATED_SHOWN: usize = 5;
+/// Recurrences on the causes page: the newest ones, as each incident's page
+/// lists its own. The whole list grows with the archive (tens of megabytes
+/// at 10,000 post-mortems) and is read from the top.
+const RECURRENCES_SHOWN: usize = 100;
 
 /// The charts of the metrics page.
 fn metric_charts(m: &metrics::Metrics) -> Charts {
@@ -673,15 +679,19 @@ pub fn locate(sources: Sources, path: &str) -> Option<Page> {
         .map(Page::Static)
 }
 
-/// Renders every page of the plan, in parallel.
-pub fn render_all(sources: Sources) -> Result<Vec<OutputFile>, ThemeError> {
-    plan(sources)
-        .into_par_iter()
-        .map(|(path, page)| {
-            let bytes = render(sources, page, &path)?;
-            Ok(OutputFile { path, bytes })
-        })
-        .collect()
+/// Renders every page in parallel and hands each to `sink` as soon as it is
+/// made, so the site is never held in memory whole. Returns the page count.
+pub fn render_each<E: From<ThemeError> + Send>(
+    sources: Sources,
+    sink: impl Fn(OutputFile) -> Result<(), E> + Sync,
+) -> Result<usize, E> {
+    let plan = plan(sources);
+    let count = plan.len();
+    plan.into_par_iter().try_for_each(|(path, page)| {
+        let bytes = render(sources, page, &path)?;
+        sink(OutputFile { path, bytes })
+    })?;
+    Ok(count)
 }
 
 /// Renders one output file; `path` is where it goes (for relative links).
@@ -778,6 +788,16 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                     .collect(),
                 quarters: sources.quarters(),
                 factors: sources.factors(),
+                recurrences_total: views
+                    .newest
+                    .iter()
+                    .map(|&i| {
+                        sources.recurrences()[i]
+                            .iter()
+                            .filter(|r| r.other_is_earlier)
+                            .count()
+                    })
+                    .sum(),
                 recurrences: views
                     .newest
                     .iter()
@@ -794,6 +814,7 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                                 earlier_actions: &r.earlier_actions,
                             })
                     })
+                    .take(RECURRENCES_SHOWN)
                     .collect(),
                 counted: post_mortems
                     .iter()

@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::config::{ConfigError, SiteConfig};
 use crate::content::{self, ContentError};
 use crate::finding::{Finding, Tally};
-use crate::output::{self, OutputError, OutputFile, WriteStats};
+use crate::output::{self, OutputError, OutputFile, Staging, WriteStats};
 use crate::pages::{self, Sources, Views};
 use crate::post_mortem::{self, PostMortem};
 use crate::rules;
@@ -183,13 +183,32 @@ pub struct BuildReport {
 }
 
 /// Renders every page, export and the search index of `archive` into
-/// memory. Pagefind indexes on one thread, so it runs beside the page
-/// rendering rather than after it.
+/// memory, sorted by path.
 pub fn render(
     archive: &Archive,
     theme: &Theme,
     today: Date,
 ) -> Result<Vec<OutputFile>, BuildError> {
+    let files = std::sync::Mutex::new(Vec::new());
+    render_into(archive, theme, today, &|file| {
+        files.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
+    })?;
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Renders every page, export and the search index of `archive`, handing
+/// each file to `sink` as soon as it is made. Pagefind indexes on one
+/// thread, so it runs beside the page rendering rather than after it.
+/// Returns the number of files.
+pub fn render_into(
+    archive: &Archive,
+    theme: &Theme,
+    today: Date,
+    sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
+) -> Result<usize, BuildError> {
     let post_mortems = archive.all();
     let views = Views::compute(&post_mortems, &archive.config, today, None);
     let sources = Sources {
@@ -200,12 +219,15 @@ pub fn render(
         views: &views,
     };
     let (pages, index) = rayon::join(
-        || pages::render_all(sources),
-        || search::build_index(search::records(&post_mortems, views.summaries())),
+        || pages::render_each(sources, sink),
+        || -> Result<usize, BuildError> {
+            let files = search::build_index(search::records(&post_mortems, views.summaries()))?;
+            let count = files.len();
+            files.into_iter().try_for_each(sink)?;
+            Ok(count)
+        },
     );
-    let mut files = pages?;
-    files.extend(index?);
-    Ok(files)
+    Ok(pages? + index?)
 }
 
 /// Loads, validates, renders and writes the archive. Error-level findings
@@ -221,16 +243,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let archive = load(&options.root, options.drafts)?;
     lap("load, parse, validate", &mut stages);
     let theme = Theme::load(&options.root, &archive.config.theme)?;
-    let files = render(&archive, &theme, options.today)?;
-    lap("aggregate, render, index", &mut stages);
-    let stats = output::write_site(&options.out, &files)?;
-    lap("write", &mut stages);
+    let staging = Staging::begin(&options.out)?;
+    let files = render_into(&archive, &theme, options.today, &|file| {
+        Ok(staging.put(&file.path, &file.bytes)?)
+    })?;
+    lap("aggregate, render, index, write", &mut stages);
+    let stats = staging.commit()?;
+    lap("swap", &mut stages);
     let findings: Vec<Finding> = archive.findings().cloned().collect();
     Ok(BuildReport {
         tally: Tally::of(&findings),
         findings,
         post_mortems: archive.post_mortems.len(),
-        files: files.len(),
+        files,
         stats,
         stages,
     })

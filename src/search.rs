@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::markup;
@@ -85,7 +86,7 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
 /// One record per post-mortem; `summaries` are indexed alike.
 pub fn records(post_mortems: &[&PostMortem], summaries: &[Arc<IncidentSummary>]) -> Vec<Record> {
     post_mortems
-        .iter()
+        .par_iter()
         .zip(summaries)
         .map(|(pm, summary)| record(pm, summary))
         .collect()

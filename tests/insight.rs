@@ -402,3 +402,40 @@ fn contributing_factors_recur_across_incidents_by_normalised_name() {
         ("No canary", 6)
     );
 }
+
+#[test]
+fn the_causes_page_shows_the_newest_hundred_recurrences_and_counts_all() {
+    let site = Site::with_config(
+        &site_toml("UTC").replace("min_whys = 2", "min_whys = 2\nrecurrence_days = 60"),
+    );
+    // 30 checkout config-change incidents a day apart. Each keeps its 10
+    // nearest recurrences; the pairs whose other incident is earlier are
+    // listed: 150 in all.
+    for day in 1..=30 {
+        site.write(
+            &format!("2024/day-{day:02}.md"),
+            &incident(
+                &format!("2024-01-{day:02}T10:00:00Z"),
+                30,
+                5,
+                "checkout",
+                "config-change",
+                "",
+            ),
+        );
+    }
+    let out = site.out("public");
+    let output = build(&site.root(), &out, &[], Some("1735689600"));
+    assert!(out.join("index.html").is_file(), "{}", stderr(&output));
+    let causes = std::fs::read_to_string(out.join("causes/index.html")).unwrap();
+    assert_eq!(causes.matches("<li class=\"recurrence-item").count(), 100);
+    assert!(
+        causes.contains("The newest 100 of 150 are shown"),
+        "{causes}"
+    );
+    // Newest first: the last day's pairs lead.
+    let first = causes.find("recurrence-pair").unwrap();
+    assert!(causes[first..first + 400].contains("day-30"));
+    let incident = std::fs::read_to_string(out.join("incidents/2024/day-05/index.html")).unwrap();
+    assert!(incident.contains("day-04"), "each incident keeps its own");
+}
