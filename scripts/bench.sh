@@ -29,6 +29,10 @@
 #                    and it is kept afterwards (default: a fresh temporary
 #                    folder, removed on exit unless BENCH_KEEP=1)
 #   BENCH_NO_HYPERFINE=1  use the plain timing loop even if hyperfine exists
+#   BENCH_HUGO=1     also time Hugo on the same corpora (installed with apt-get
+#                    when missing), with a minimal theme that renders each
+#                    post-mortem's Markdown and one list page; without it, Hugo
+#                    is timed only when already installed
 #   GEN_CORPUS=PATH  the generator (default: REPO/../shared/bench/gen_corpus.py)
 #   SOURCE_DATE_EPOCH  "today" for the build (default: 2026-01-01)
 #
@@ -213,6 +217,55 @@ print(statistics.median(t), min(t), max(t))' "$outs/times")
     if ((n < 100000)) && [[ -z ${BENCH_DIR:-} ]]; then rm -rf "$outs"/out-*; fi
 done
 
+# The peer, side by side: Hugo renders the same content/ folder with a
+# theme that does nothing but render Markdown.
+hugo_rows=()
+if [[ ${BENCH_HUGO:-0} == 1 ]] && ! command -v hugo >/dev/null; then try_install hugo || true; fi
+if command -v hugo >/dev/null; then
+    hugo_version=$(hugo version | awk '{print $2}')
+    for n in "${sizes[@]}"; do
+        site=$work/hugo-$n
+        mkdir -p "$site/layouts/_default"
+        ln -sfn "$work/corpus-$n/content" "$site/content"
+        printf 'baseURL = "http://localhost/"\ntitle = "bench"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n' >"$site/hugo.toml"
+        echo '{{ .Content }}' >"$site/layouts/_default/single.html"
+        echo '{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}' >"$site/layouts/_default/list.html"
+        echo '{{ range .Site.RegularPages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}' >"$site/layouts/index.html"
+        outs=$work/hugo-out-$n
+        rm -rf "$outs"; mkdir -p "$outs"
+        prepare="$(printf '%q %q %q' "$work/prepare.sh" "$outs" "$n")"
+        cmd="$(printf 'hugo --quiet --source %q --destination "$(cat %q)"' "$site" "$outs/current")"
+        log "timing Hugo $hugo_version on $n post-mortems ($runs runs)"
+        if ((have_hyperfine)); then
+            hyperfine --style basic --runs "$runs" --warmup 1 --prepare "$prepare" \
+                --export-json "$outs/hyperfine.json" "$cmd" >&2
+            read -r median min max < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(r["median"], r["min"], r["max"])' "$outs/hyperfine.json")
+        else
+            : >"$outs/times"
+            for ((k = 0; k < runs; k++)); do
+                "$work/prepare.sh" "$outs" "$n"
+                start=$(date +%s%N)
+                hugo --quiet --source "$site" --destination "$(cat "$outs/current")"
+                echo $(( $(date +%s%N) - start )) >>"$outs/times"
+            done
+            read -r median min max < <(python3 -c 'import statistics, sys
+t = [int(l) / 1e9 for l in open(sys.argv[1])]
+print(statistics.median(t), min(t), max(t))' "$outs/times")
+        fi
+        "$work/prepare.sh" "$outs" "$n"
+        rss="n/a"
+        if ((have_time)); then
+            /usr/bin/time -v -o "$outs/time-v" hugo --quiet --source "$site" --destination "$(cat "$outs/current")"
+            rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$outs/time-v")
+            rss=$(human $((rss_kb * 1024)))
+        fi
+        hugo_rows+=("$(printf '| %s | Hugo %s | %.2f s | %.2f s / %.2f s | %s |' "$n" "$hugo_version" "$median" "$min" "$max" "$rss")")
+        if [[ -z ${BENCH_DIR:-} ]]; then rm -rf "$outs"/out-*; fi
+    done
+fi
+
 cpus=$(nproc 2>/dev/null || echo '?')
 echo
 echo "hindsight build, $runs runs per corpus, fresh output folder per run ($cpus CPUs, $(if ((have_hyperfine)); then echo hyperfine; else echo shell loop; fi))"
@@ -220,3 +273,9 @@ echo
 echo "| post-mortems | Markdown | median wall | min / max | peak RSS | CPU (one run) | files written | output |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+if ((${#hugo_rows[@]})); then
+    echo
+    echo "| post-mortems | peer | median wall | min / max | peak RSS |"
+    echo "|---:|---|---:|---:|---:|"
+    printf '%s\n' "${hugo_rows[@]}"
+fi
