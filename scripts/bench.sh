@@ -150,6 +150,30 @@ for u in ["B", "KB", "MB", "GB"]:
     if b < 1024 or u == "GB": print(f"{b:.1f} {u}" if u != "B" else f"{int(b)} B"); break
     b /= 1024' "$1"; }
 
+# Times the shell command CMD (after PREPARE each run) $runs times; prints
+# "median min max" in seconds. Files go to folder OUTS.
+timed() {
+    local outs=$1 prepare=$2 cmd=$3
+    if ((have_hyperfine)); then
+        hyperfine --style basic --runs "$runs" --warmup 1 --prepare "$prepare" \
+            --export-json "$outs/hyperfine.json" "$cmd" >&2
+        python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(r["median"], r["min"], r["max"])' "$outs/hyperfine.json"
+    else
+        : >"$outs/times"
+        for ((k = 0; k < runs; k++)); do
+            bash -c "$prepare"
+            local start=$(date +%s%N)
+            bash -c "$cmd" >/dev/null 2>&1
+            echo $(( $(date +%s%N) - start )) >>"$outs/times"
+        done
+        python3 -c 'import statistics, sys
+t = [int(l) / 1e9 for l in open(sys.argv[1])]
+print(statistics.median(t), min(t), max(t))' "$outs/times"
+    fi
+}
+
 rows=()
 for n in "${sizes[@]}"; do
     root=$(corpus "$n")
@@ -177,24 +201,7 @@ for n in "${sizes[@]}"; do
     fi
 
     log "timing $n post-mortems ($runs runs)"
-    if ((have_hyperfine)); then
-        hyperfine --style basic --runs "$runs" --warmup 1 --prepare "$prepare" \
-            --export-json "$outs/hyperfine.json" "$cmd" >&2
-        read -r median min max < <(python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(r["median"], r["min"], r["max"])' "$outs/hyperfine.json")
-    else
-        : >"$outs/times"
-        for ((k = 0; k < runs; k++)); do
-            prep
-            start=$(date +%s%N)
-            "$bin" build --root "$root" --out "$(cat "$outs/current")" 2>/dev/null || (($? <= 1))
-            echo $(( $(date +%s%N) - start )) >>"$outs/times"
-        done
-        read -r median min max < <(python3 -c 'import statistics, sys
-t = [int(l) / 1e9 for l in open(sys.argv[1])]
-print(statistics.median(t), min(t), max(t))' "$outs/times")
-    fi
+    read -r median min max < <(timed "$outs" "$prepare" "$cmd")
 
     # One more run for peak RSS, CPU time and the number of files written.
     prep
@@ -236,24 +243,7 @@ if command -v hugo >/dev/null; then
         prepare="$(printf '%q %q %q' "$work/prepare.sh" "$outs" "$n")"
         cmd="$(printf 'hugo --quiet --source %q --destination "$(cat %q)"' "$site" "$outs/current")"
         log "timing Hugo $hugo_version on $n post-mortems ($runs runs)"
-        if ((have_hyperfine)); then
-            hyperfine --style basic --runs "$runs" --warmup 1 --prepare "$prepare" \
-                --export-json "$outs/hyperfine.json" "$cmd" >&2
-            read -r median min max < <(python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(r["median"], r["min"], r["max"])' "$outs/hyperfine.json")
-        else
-            : >"$outs/times"
-            for ((k = 0; k < runs; k++)); do
-                "$work/prepare.sh" "$outs" "$n"
-                start=$(date +%s%N)
-                hugo --quiet --source "$site" --destination "$(cat "$outs/current")"
-                echo $(( $(date +%s%N) - start )) >>"$outs/times"
-            done
-            read -r median min max < <(python3 -c 'import statistics, sys
-t = [int(l) / 1e9 for l in open(sys.argv[1])]
-print(statistics.median(t), min(t), max(t))' "$outs/times")
-        fi
+        read -r median min max < <(timed "$outs" "$prepare" "$cmd")
         "$work/prepare.sh" "$outs" "$n"
         rss="n/a"
         if ((have_time)); then
