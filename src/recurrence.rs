@@ -32,7 +32,8 @@ pub struct Recurrence {
     pub other_is_earlier: bool,
     pub days_apart: i64,
     /// Action items of the earlier incident aimed at the shared services
-    /// or categories, and whether each was still open at the recurrence.
+    /// or categories, and whether each is open as of the build (post-mortems
+    /// record no closing dates, so not as of the recurrence).
     pub earlier_actions: Vec<EarlierAction>,
 }
 
