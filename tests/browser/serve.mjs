@@ -24,21 +24,9 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
 
-const CHROMIUM = process.env.HINDSIGHT_CHROMIUM || "/usr/bin/chromium";
 const WAIT_MS = Number(process.env.HINDSIGHT_BROWSER_TIMEOUT_MS || 20000);
-// Without the networking flags Chromium's own connections are refused on a
-// closed network, which can stall start-up.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const BLAME = "the on-call engineer should have known the setting was unsafe.";
 
 class Failure extends Error {}

@@ -26,26 +26,14 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
 
-const CHROMIUM = process.env.HINDSIGHT_CHROMIUM || "/usr/bin/chromium";
 const WAIT_MS = Number(process.env.HINDSIGHT_BROWSER_TIMEOUT_MS || 20000);
 // How long a page is watched after `load`: error and focus handlers and
 // fetches started by them land well within it.
 const SETTLE_MS = 300;
 const MARKER = "hs-xss";
 const BEACON = "/hs-beacon";
-// As in serve.mjs: without these, Chromium's own connections can stall
-// start-up on a closed network.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".css": "text/css; charset=utf-8",
