@@ -396,7 +396,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 colour(&stdout),
             );
             let checked = if !only_given {
-                archive.post_mortems.len()
+                // Files that could not be read were checked too.
+                let unread: std::collections::HashSet<&Path> = archive
+                    .unreadable
+                    .iter()
+                    .map(|f| f.file.as_path())
+                    .collect();
+                archive.post_mortems.len() + unread.len()
             } else {
                 wanted.len()
             };

@@ -654,3 +654,17 @@ fn new_asks_the_seven_questions_in_a_terminal() {
         .iter()
         .any(|e| e.event == "Rolled back the pool resize"));
 }
+
+#[test]
+fn check_counts_files_that_could_not_be_read() {
+    let site = Site::new();
+    site.write("2024/good.md", VALID)
+        .write_bytes("2024/latin1.md", b"---\ntitle: caf\xe9\n---\n");
+    let output = run_check(&site.root(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).ends_with("checked 2 post-mortems: 1 error, 0 warnings\n"),
+        "{}",
+        stdout(&output)
+    );
+}
