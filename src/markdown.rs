@@ -379,7 +379,11 @@ impl<'s> Builder<'s> {
                 if text.trim().is_empty() {
                     return;
                 }
-                line.offset = Some(offset + (text.len() - text.trim_start().len()));
+                // Past the leading blanks only when the text is its source
+                // verbatim: a code span's text starts after its backtick.
+                let verbatim = text.len() == range.len();
+                let blanks = text.len() - text.trim_start().len();
+                line.offset = Some(offset + if verbatim { blanks } else { 0 });
             }
             line.text.push_str(text);
             if line.in_label {
@@ -721,6 +725,21 @@ mod tests {
         let found: Vec<_> = body.bracketed.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(found, ["HH:MM", "Name", "x"]);
         assert_eq!(body.bracketed[0].offset, 12);
+    }
+
+    #[test]
+    fn a_line_starting_with_a_code_span_starts_on_a_character() {
+        let text = "`\u{2000}\u{1032d}`\n";
+        let body = parse(text, 0);
+        let offsets: Vec<usize> = body
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Line(line) => Some(line.offset),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(offsets, [0]);
     }
 
     #[test]

@@ -240,7 +240,13 @@ pub fn parse_with(
         score: 100,
     };
     let raw_line = |offset: usize| {
-        let rest = &text[offset.min(text.len())..];
+        // An offset inside a character would be a bug elsewhere; show the
+        // line from the character's start rather than stop the build.
+        let mut start = offset.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let rest = &text[start..];
         rest[..rest.find('\n').unwrap_or(rest.len())]
             .trim_end_matches('\r')
             .to_string()
