@@ -21,6 +21,7 @@ use crate::metrics;
 use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
 use crate::recurrence::{self, Link, Neighbours, Recurrence};
+use crate::search;
 use crate::services;
 use crate::theme::{Theme, ThemeError};
 use crate::views::{self, ActionRow, CauseGroup, Counts, IncidentSummary};
@@ -76,12 +77,29 @@ struct ReviewPage<'a> {
     actions: Vec<ActionRow>,
 }
 
+/// A root-cause category on the causes page: its newest incidents, how
+/// many it has, and where the search page lists them all.
 #[derive(Serialize)]
 struct CauseTrend<'a> {
-    #[serde(flatten)]
-    group: &'a CauseGroup,
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    declared: bool,
+    /// The newest `CAUSE_INCIDENTS_SHOWN` of `total`.
+    incidents: &'a [views::CauseEntry],
+    total: usize,
+    search_url: Option<String>,
     trend: Vec<usize>,
     trend_svg: String,
+}
+
+/// A recurring contributing factor with its newest incidents.
+#[derive(Serialize)]
+struct FactorShown<'a> {
+    name: &'a str,
+    /// The newest `FACTOR_INCIDENTS_SHOWN` of `total`.
+    incidents: &'a [Link],
+    total: usize,
 }
 
 /// A recurring pair, for the causes page.
@@ -101,7 +119,7 @@ struct CausesPage<'a> {
     groups: Vec<CauseTrend<'a>>,
     counted: usize,
     quarters: &'a [String],
-    factors: &'a [views::RecurringFactor],
+    factors: Vec<FactorShown<'a>>,
     /// The newest `RECURRENCES_SHOWN` of `recurrences_total`.
     recurrences: Vec<RecurringPair<'a>>,
     recurrences_total: usize,
@@ -118,7 +136,9 @@ struct OwnerLink<'a> {
 #[derive(Serialize)]
 struct CompletionRates {
     by_quarter: Vec<ledger::Completion>,
+    /// The newest `INCIDENTS_SHOWN` of `incidents_total`.
     by_incident: Vec<ledger::Completion>,
+    incidents_total: usize,
 }
 
 #[derive(Serialize)]
@@ -141,7 +161,9 @@ struct ServicePage<'a> {
     common: Common<'a>,
     service: &'a services::Service,
     incidents: Vec<&'a Arc<IncidentSummary>>,
+    /// The first `ACTIONS_SHOWN` of `actions_total`, most overdue first.
     actions: Vec<&'a ActionRow>,
+    actions_total: usize,
     debt: Vec<&'a crate::config::Debt>,
 }
 
@@ -182,12 +204,22 @@ struct ActionCounts {
 struct ActionsPage<'a> {
     #[serde(flatten)]
     common: Common<'a>,
+    /// The first `ACTIONS_SHOWN` of `summary_counts.open`.
     actions: &'a [ActionRow],
     summary_counts: ActionCounts,
     by_owner: Vec<OwnerLink<'a>>,
     by_priority: Vec<ledger::PriorityCount>,
     completion: CompletionRates,
+    /// The first `ACTIONS_SHOWN` of `unowned_total`.
     unowned: Vec<&'a ActionRow>,
+    unowned_total: usize,
+}
+
+#[derive(Serialize)]
+struct SearchPage<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    facets: Vec<search::Facet>,
 }
 
 #[derive(Serialize)]
@@ -222,6 +254,20 @@ const RELATED_SHOWN: usize = 5;
 /// lists its own. The whole list grows with the archive (tens of megabytes
 /// at 10,000 post-mortems) and is read from the top.
 const RECURRENCES_SHOWN: usize = 100;
+
+/// Open action items listed on the actions page and a service's page: the
+/// most overdue ones. Lists of every open item grow with the archive (43 MB
+/// at 10,000 post-mortems), while each owner's page and `actions.csv` hold
+/// them all.
+const ACTIONS_SHOWN: usize = 500;
+/// Incidents listed under each root-cause category on the causes page,
+/// newest first; the search page lists them all, filtered by category.
+const CAUSE_INCIDENTS_SHOWN: usize = 50;
+/// Incidents listed under each recurring contributing factor.
+const FACTOR_INCIDENTS_SHOWN: usize = 20;
+/// Incidents in the actions page's completion table, newest first; each
+/// incident's page shows its own.
+const INCIDENTS_SHOWN: usize = 100;
 
 /// The charts of the metrics page.
 fn metric_charts(m: &metrics::Metrics) -> Charts {
@@ -578,11 +624,6 @@ pub fn plan(sources: Sources) -> Vec<(String, Page)> {
         ..
     } = sources;
     let mut plan = Vec::with_capacity(post_mortems.len() * 2 + 32);
-    for &i in &views.newest {
-        let id = &post_mortems[i].id;
-        plan.push((format!("incidents/{id}/index.html"), Page::Incident(i)));
-        plan.push((format!("incidents/{id}/review/index.html"), Page::Review(i)));
-    }
     let fixed = [
         ("index.html", Page::Index),
         ("causes/index.html", Page::Causes),
@@ -615,6 +656,13 @@ pub fn plan(sources: Sources) -> Vec<(String, Page)> {
             .enumerate()
             .map(|(i, s)| (s.url.clone(), Page::Service(i))),
     );
+    // The pages that grow with the archive come first: rendered last, the
+    // largest would leave one core working alone at the end of the build.
+    for &i in &views.newest {
+        let id = &post_mortems[i].id;
+        plan.push((format!("incidents/{id}/index.html"), Page::Incident(i)));
+        plan.push((format!("incidents/{id}/review/index.html"), Page::Review(i)));
+    }
     plan.extend(
         theme
             .static_files
@@ -780,14 +828,30 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         let trend_svg =
                             charts::sparkline(&format!("{} per quarter", group.name), &trend);
                         CauseTrend {
-                            group,
+                            id: &group.id,
+                            name: &group.name,
+                            description: &group.description,
+                            declared: group.declared,
+                            incidents: &group.incidents
+                                [..group.incidents.len().min(CAUSE_INCIDENTS_SHOWN)],
+                            total: group.incidents.len(),
+                            search_url: (group.id != views::UNCATEGORISED)
+                                .then(|| search::filter_url("category", &group.name)),
                             trend,
                             trend_svg,
                         }
                     })
                     .collect(),
                 quarters: sources.quarters(),
-                factors: sources.factors(),
+                factors: sources
+                    .factors()
+                    .iter()
+                    .map(|f| FactorShown {
+                        name: &f.name,
+                        incidents: &f.incidents[..f.incidents.len().min(FACTOR_INCIDENTS_SHOWN)],
+                        total: f.incidents.len(),
+                    })
+                    .collect(),
                 recurrences_total: views
                     .newest
                     .iter()
@@ -824,11 +888,16 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
         ),
         Page::Actions => {
             let open = sources.open_actions();
+            let unowned: Vec<&ActionRow> = open
+                .iter()
+                .filter(|a| a.owner.trim().is_empty() || a.due.is_none())
+                .collect();
+            let (by_incident, by_quarter) = ledger::completion_rates(&sources.ordered());
             html(
                 "actions.html",
                 &ActionsPage {
                     common: common("actions"),
-                    actions: open,
+                    actions: &open[..open.len().min(ACTIONS_SHOWN)],
                     summary_counts: ActionCounts {
                         open: open.len(),
                         overdue: open.iter().filter(|a| a.overdue).count(),
@@ -848,18 +917,13 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         })
                         .collect(),
                     by_priority: ledger::by_priority(open),
-                    completion: {
-                        let (by_incident, by_quarter) =
-                            ledger::completion_rates(&sources.ordered());
-                        CompletionRates {
-                            by_quarter,
-                            by_incident,
-                        }
+                    completion: CompletionRates {
+                        by_quarter,
+                        incidents_total: by_incident.len(),
+                        by_incident: by_incident.into_iter().take(INCIDENTS_SHOWN).collect(),
                     },
-                    unowned: open
-                        .iter()
-                        .filter(|a| a.owner.trim().is_empty() || a.due.is_none())
-                        .collect(),
+                    unowned_total: unowned.len(),
+                    unowned: unowned.into_iter().take(ACTIONS_SHOWN).collect(),
                 },
             )
         }
@@ -879,6 +943,11 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
         ),
         Page::Service(i) => {
             let service = &sources.services()[i];
+            let actions: Vec<&ActionRow> = sources
+                .open_actions()
+                .iter()
+                .filter(|a| service.incident_ids.contains(&a.incident_id))
+                .collect();
             html(
                 "service.html",
                 &ServicePage {
@@ -889,11 +958,8 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
                         .iter()
                         .filter(|s| service.incident_ids.contains(&s.id))
                         .collect(),
-                    actions: sources
-                        .open_actions()
-                        .iter()
-                        .filter(|a| service.incident_ids.contains(&a.incident_id))
-                        .collect(),
+                    actions_total: actions.len(),
+                    actions: actions.into_iter().take(ACTIONS_SHOWN).collect(),
                     debt: config
                         .debt
                         .iter()
@@ -919,8 +985,9 @@ pub fn render(sources: Sources, page: Page, path: &str) -> Result<Vec<u8>, Theme
         ),
         Page::Search => html(
             "search.html",
-            &PlainPage {
+            &SearchPage {
                 common: common("search"),
+                facets: search::facets(&views.summaries),
             },
         ),
         Page::NotFound => html(

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use rayon::prelude::*;
+use serde::Serialize;
 use thiserror::Error;
 
-use crate::markup;
 use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
 use crate::views::IncidentSummary;
@@ -49,26 +49,16 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
     meta.insert("title".to_string(), summary.title.clone());
     meta.insert("date".to_string(), summary.date.clone());
     meta.insert("severity".to_string(), summary.severity.clone());
+    meta.insert("severity_name".to_string(), summary.severity_name.clone());
+    // The theme's colour for the severity, as on every other page.
+    meta.insert("rank".to_string(), summary.severity_rank.to_string());
     meta.insert("status".to_string(), summary.status.clone());
 
-    let mut filters = BTreeMap::new();
-    // The search page shows filter values as HTML, so they are escaped
-    // here: an undeclared service name is whatever an author typed.
-    let mut facet = |name: &str, values: Vec<String>| {
-        let values: Vec<String> = values
-            .into_iter()
-            .filter(|v| !v.is_empty())
-            .map(|v| markup::escape(&v))
-            .collect();
-        if !values.is_empty() {
-            filters.insert(name.to_string(), values);
-        }
-    };
-    facet("severity", vec![summary.severity.clone()]);
-    facet("status", vec![summary.status.clone()]);
-    facet("year", vec![summary.year.clone()]);
-    facet("service", summary.service_names.clone());
-    facet("category", summary.category_names.clone());
+    let filters = facet_values(summary)
+        .into_iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(name, values)| (name.to_string(), values))
+        .collect();
     let mut sort = BTreeMap::new();
     sort.insert(
         "date".to_string(),
@@ -81,6 +71,112 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
         filters,
         sort,
     }
+}
+
+/// The search page's filters, each with a value's label for people.
+const FACETS: [(&str, &str); 5] = [
+    ("severity", "Severity"),
+    ("status", "Status"),
+    ("service", "Service"),
+    ("category", "Root cause"),
+    ("year", "Year"),
+];
+
+/// The values of one post-mortem for each of `FACETS`, in that order. The
+/// search page shows them as text, never as markup, so an undeclared
+/// service's name is indexed as its author typed it.
+fn facet_values(summary: &IncidentSummary) -> [(&'static str, Vec<String>); 5] {
+    let one = |v: &str| {
+        if v.is_empty() {
+            Vec::new()
+        } else {
+            vec![v.to_string()]
+        }
+    };
+    [
+        ("severity", one(&summary.severity)),
+        ("status", one(&summary.status)),
+        ("service", summary.service_names.clone()),
+        ("category", summary.category_names.clone()),
+        ("year", one(&summary.year)),
+    ]
+}
+
+/// The search page listing the post-mortems whose `facet` is `value`,
+/// newest first, as its script reads the address.
+pub fn filter_url(facet: &str, value: &str) -> String {
+    let value = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC);
+    format!("search/index.html?{facet}={value}")
+}
+
+/// A filter of the search page with every value the archive has.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facet {
+    /// The Pagefind filter's name.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValue {
+    /// As indexed.
+    pub value: String,
+    /// For people: a severity with its name.
+    pub label: String,
+    /// Post-mortems with this value.
+    pub count: usize,
+}
+
+/// The filters of `summaries`, in the order a reader narrows a search:
+/// severities most severe first, years newest first, the rest by name.
+pub fn facets(summaries: &[Arc<IncidentSummary>]) -> Vec<Facet> {
+    let mut counts: [BTreeMap<String, (usize, usize, String)>; 5] = Default::default();
+    for s in summaries {
+        for (i, (_, values)) in facet_values(s).into_iter().enumerate() {
+            for value in values {
+                let (rank, label) = match i {
+                    0 if !s.severity_name.is_empty() => (
+                        s.severity_rank,
+                        format!("{} · {}", s.severity, s.severity_name),
+                    ),
+                    0 => (s.severity_rank, value.clone()),
+                    _ => (0, value.clone()),
+                };
+                counts[i].entry(value).or_insert((rank, 0, label)).1 += 1;
+            }
+        }
+    }
+    FACETS
+        .iter()
+        .zip(counts)
+        .map(|(&(name, label), counted)| {
+            let mut values: Vec<(usize, FacetValue)> = counted
+                .into_iter()
+                .map(|(value, (rank, count, label))| {
+                    (
+                        rank,
+                        FacetValue {
+                            value,
+                            label,
+                            count,
+                        },
+                    )
+                })
+                .collect();
+            match name {
+                "severity" => values.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.value.cmp(&b.1.value))),
+                "year" => values.reverse(),
+                _ => {}
+            }
+            Facet {
+                name,
+                label,
+                values: values.into_iter().map(|(_, v)| v).collect(),
+            }
+        })
+        .filter(|f| !f.values.is_empty())
+        .collect()
 }
 
 /// One record per post-mortem; `summaries` are indexed alike.
@@ -169,6 +265,14 @@ pub fn build_index_unless(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_url_encodes_the_value() {
+        assert_eq!(
+            filter_url("category", "Config & deploy"),
+            "search/index.html?category=Config%20%26%20deploy"
+        );
+    }
 
     #[test]
     fn strips_tags_and_decodes_entities() {

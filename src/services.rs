@@ -1,6 +1,8 @@
 //! Per-service views: each service's incidents, time to detect and to
 //! resolve, open actions and root-cause categories.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::config::SiteConfig;
@@ -29,9 +31,10 @@ pub struct Service {
     /// Root-cause categories by name, most frequent first.
     pub categories: Vec<CategoryCount>,
     pub last_date: String,
-    /// The ids of its incidents, newest first.
+    /// The ids of its incidents: its page filters the archive's lists by
+    /// them, so a lookup must not cost a scan.
     #[serde(skip)]
-    pub incident_ids: Vec<String>,
+    pub incident_ids: HashSet<String>,
 }
 
 pub fn service_url(id: &str) -> String {

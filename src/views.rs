@@ -190,6 +190,8 @@ pub struct ActionRow {
     pub number: String,
     pub action: String,
     pub owner: String,
+    /// The owner's page (`ledger::owner_url`), when there is an owner.
+    pub owner_url: Option<String>,
     pub due: Option<String>,
     pub due_text: String,
     pub priority: String,
@@ -214,6 +216,8 @@ pub fn action_row(pm: &PostMortem, item: &ActionItem, today: Date) -> ActionRow 
         number: item.number.clone(),
         action: item.action.text.clone(),
         owner: item.owner.text.clone(),
+        owner_url: (!item.owner.text.trim().is_empty())
+            .then(|| crate::ledger::owner_url(&item.owner.text)),
         due: item.due.map(|d| d.to_string()),
         due_text: item.due_text.text.clone(),
         priority: item.priority.map_or_else(
@@ -274,6 +278,9 @@ pub struct CauseGroup {
     pub declared: bool,
     pub incidents: Vec<CauseEntry>,
 }
+
+/// The causes page's group of post-mortems without a category.
+pub const UNCATEGORISED: &str = "uncategorised";
 
 /// Incidents grouped by root-cause category: declared categories in
 /// site.toml order, then undeclared ids, then incidents with none.
@@ -345,7 +352,7 @@ pub fn causes(post_mortems: &[&PostMortem], config: &SiteConfig) -> Vec<CauseGro
     }));
     if !none.is_empty() {
         groups.push(CauseGroup {
-            id: "uncategorised".into(),
+            id: UNCATEGORISED.into(),
             name: "Not categorised".into(),
             description: "Post-mortems without root_cause_categories in their front matter.".into(),
             declared: false,
@@ -523,7 +530,9 @@ pub fn recurring_factors(newest: &[&PostMortem]) -> Vec<RecurringFactor> {
                 name: factor.name.clone(),
                 incidents: Vec::new(),
             });
-            if !group.incidents.iter().any(|l| l.id == pm.id) {
+            // A post-mortem naming one factor twice adds it once; its
+            // earlier push is the group's last, so no scan is needed.
+            if group.incidents.last().is_none_or(|l| l.id != pm.id) {
                 group
                     .incidents
                     .push(crate::recurrence::link(pm, Vec::new()));

@@ -1,7 +1,9 @@
-//! `hindsight serve` in a real browser: headless Chromium, driven by
-//! `tests/browser/serve.mjs` (playwright-core), opens an incident page of a
-//! fixture site, checks the findings overlay, edits the post-mortem on disk
-//! and waits for the page to reload by itself and show the edit.
+//! hindsight in a real browser: headless Chromium, driven by scripts in
+//! `tests/browser/` (playwright-core). `serve.mjs` opens an incident page of
+//! a fixture site under `hindsight serve`, checks the findings overlay,
+//! edits the post-mortem on disk and waits for the page to reload by itself
+//! and show the edit. `search.mjs` searches a built fixture archive served
+//! below a base path: matches, excerpts, filters, the address, links.
 //!
 //! Needs Chromium (`/usr/bin/chromium`, or `HINDSIGHT_CHROMIUM`), Node and
 //! `npm ci --prefix tests/browser`. Without them the test is skipped with a
@@ -10,14 +12,15 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{Site, VALID};
+use common::{build, edit, stderr, Site, VALID};
 
 const MODE_VAR: &str = "HINDSIGHT_BROWSER_TESTS";
 const CHROMIUM_VAR: &str = "HINDSIGHT_CHROMIUM";
@@ -170,27 +173,18 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn a_saved_edit_reloads_the_open_page_and_the_overlay_shows_findings() {
-    if !prerequisites_met() {
-        return;
-    }
-    let site = Site::new();
-    let relative = "content/2024/checkout-errors.md";
-    site.write("2024/checkout-errors.md", VALID);
-    let server = Server::start(&site.root());
-
+/// Runs `tests/browser/SCRIPT` with `args` under node, in its own process
+/// group so that a hung run ends with its Chromium: the exit status (`None`
+/// when it did not finish within `BROWSER`) and everything it printed.
+fn run_node(script: &str, args: &[&OsStr]) -> (Option<ExitStatus>, String) {
     let started = Instant::now();
     let mut command = Command::new("node");
     command
-        .arg(browser_dir().join("serve.mjs"))
-        .arg(&server.url)
-        .arg(site.root())
-        .arg(relative)
+        .arg(browser_dir().join(script))
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // Its own process group, so that a hung run can be ended with Chromium.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut node = command.spawn().expect("run node");
@@ -219,8 +213,29 @@ fn a_saved_edit_reloads_the_open_page_and_the_overlay_shows_findings() {
     while readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let browser_output = log.lock().unwrap().join("\n");
-    eprintln!("{browser_output}");
+    let output = log.lock().unwrap().join("\n");
+    eprintln!("{output}");
+    (status, output)
+}
+
+#[test]
+fn a_saved_edit_reloads_the_open_page_and_the_overlay_shows_findings() {
+    if !prerequisites_met() {
+        return;
+    }
+    let site = Site::new();
+    let relative = "content/2024/checkout-errors.md";
+    site.write("2024/checkout-errors.md", VALID);
+    let server = Server::start(&site.root());
+
+    let (status, browser_output) = run_node(
+        "serve.mjs",
+        &[
+            server.url.as_ref(),
+            site.root().as_os_str(),
+            relative.as_ref(),
+        ],
+    );
     match status {
         Some(status) if status.success() => {}
         Some(status) => panic!(
@@ -246,4 +261,61 @@ fn a_saved_edit_reloads_the_open_page_and_the_overlay_shows_findings() {
         output.matches(rebuilt).count() >= 2,
         "the server reported fewer rebuilds than the page saw:\n{output}"
     );
+}
+
+#[test]
+fn search_finds_filters_and_keeps_the_search_in_the_address() {
+    if !prerequisites_met() {
+        return;
+    }
+    let site = Site::new();
+    let zeppelin = |text: &str| {
+        edit(
+            text,
+            "A handful of complaints on social media.",
+            "A handful of complaints compared the queue to a zeppelin.",
+        )
+    };
+    site.write("2024/checkout-errors.md", &zeppelin(VALID));
+    let payments = edit(
+        &edit(
+            &edit(
+                VALID,
+                "title: Checkout errors after a connection-pool setting was pushed everywhere",
+                "title: Payments API down while a zeppelin of retries queued up",
+            ),
+            "severity: P1",
+            "severity: P0",
+        ),
+        "services: [checkout]",
+        "services: [payments]",
+    );
+    site.write("2024/payments-down.md", &zeppelin(&payments));
+    let older = edit(
+        &edit(
+            &edit(
+                VALID,
+                "title: Checkout errors after a connection-pool setting was pushed everywhere",
+                "title: Checkout slow during the year-end sale",
+            ),
+            "started: 2024-03-14T09:12:00+01:00",
+            "started: 2023-12-20T09:12:00+01:00",
+        ),
+        "ended: 2024-03-14T10:40:00+01:00",
+        "ended: 2023-12-20T10:40:00+01:00",
+    );
+    site.write("2023/checkout-slow.md", &older);
+    let out = site.out("public");
+    let built = build(&site.root(), &out, &[], Some("1717200000"));
+    assert!(built.status.success(), "{}", stderr(&built));
+
+    let (status, output) = run_node("search.mjs", &[out.as_os_str()]);
+    match status {
+        Some(status) if status.success() => {}
+        Some(status) => panic!("the search test failed ({status}):\n{output}"),
+        None => panic!(
+            "the search test did not finish within {} s:\n{output}",
+            BROWSER.as_secs()
+        ),
+    }
 }

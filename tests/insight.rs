@@ -403,19 +403,15 @@ fn contributing_factors_recur_across_incidents_by_normalised_name() {
     );
 }
 
-#[test]
-fn the_causes_page_shows_the_newest_hundred_recurrences_and_counts_all() {
-    let site = Site::with_config(
-        &site_toml("UTC").replace("min_whys = 2", "min_whys = 2\nrecurrence_days = 60"),
-    );
-    // 30 checkout config-change incidents a day apart. Each keeps its 10
-    // nearest recurrences; the pairs whose other incident is earlier are
-    // listed: 150 in all.
-    for day in 1..=30 {
+/// Builds `site` with `days` checkout config-change incidents, `day-01`
+/// to `day-NN`, a day apart from 2024-01-02; returns the causes page.
+fn causes_page_of_daily_incidents(site: &Site, days: i64) -> String {
+    for day in 1..=days {
+        let start = jiff::civil::date(2024, 1, 1) + jiff::Span::new().days(day);
         site.write(
             &format!("2024/day-{day:02}.md"),
             &incident(
-                &format!("2024-01-{day:02}T10:00:00Z"),
+                &format!("{start}T10:00:00Z"),
                 30,
                 5,
                 "checkout",
@@ -427,7 +423,18 @@ fn the_causes_page_shows_the_newest_hundred_recurrences_and_counts_all() {
     let out = site.out("public");
     let output = build(&site.root(), &out, &[], Some("1735689600"));
     assert!(out.join("index.html").is_file(), "{}", stderr(&output));
-    let causes = std::fs::read_to_string(out.join("causes/index.html")).unwrap();
+    std::fs::read_to_string(out.join("causes/index.html")).unwrap()
+}
+
+#[test]
+fn the_causes_page_shows_the_newest_hundred_recurrences_and_counts_all() {
+    let site = Site::with_config(
+        &site_toml("UTC").replace("min_whys = 2", "min_whys = 2\nrecurrence_days = 60"),
+    );
+    // 30 checkout config-change incidents a day apart. Each keeps its 10
+    // nearest recurrences; the pairs whose other incident is earlier are
+    // listed: 150 in all.
+    let causes = causes_page_of_daily_incidents(&site, 30);
     assert_eq!(causes.matches("<li class=\"recurrence-item").count(), 100);
     assert!(
         causes.contains("The newest 100 of 150 are shown"),
@@ -436,6 +443,76 @@ fn the_causes_page_shows_the_newest_hundred_recurrences_and_counts_all() {
     // Newest first: the last day's pairs lead.
     let first = causes.find("recurrence-pair").unwrap();
     assert!(causes[first..first + 400].contains("day-30"));
-    let incident = std::fs::read_to_string(out.join("incidents/2024/day-05/index.html")).unwrap();
+    let incident =
+        std::fs::read_to_string(site.out("public").join("incidents/2024/day-05/index.html"))
+            .unwrap();
     assert!(incident.contains("day-04"), "each incident keeps its own");
+}
+
+#[test]
+fn the_actions_page_lists_the_most_overdue_five_hundred_and_owners_keep_all() {
+    let site = Site::new();
+    // 101 post-mortems with VALID's one open action (due 2024-04-30), and
+    // one with 500 more, due a day apart from 2024-01-01: 601 open items.
+    for n in 1..=101 {
+        site.write(&format!("2024/small-{n:03}.md"), VALID);
+    }
+    let row = "| 1 | Add a canary stage to config pushes | Dana Whitfield | 2024-04-30 | High |";
+    let rows: Vec<String> = (0..500)
+        .map(|i| {
+            let due = jiff::civil::date(2024, 1, 1) + jiff::Span::new().days(i);
+            format!(
+                "| {} | Add check {i} to the config pipeline | Dana Whitfield | {due} | High |",
+                i + 1
+            )
+        })
+        .collect();
+    site.write("2024/big.md", &edit(VALID, row, &rows.join("\n")));
+    let out = site.out("public");
+    let output = build(&site.root(), &out, &[], Some("1735689600"));
+    assert!(out.join("index.html").is_file(), "{}", stderr(&output));
+    let read = |path: &str| std::fs::read_to_string(out.join(path)).unwrap();
+
+    let actions = read("actions/index.html");
+    let table = &actions[actions.find("id=\"actions-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr class=").count(), 500);
+    assert!(
+        actions.contains("The 500 most overdue of 601 open items."),
+        "{actions}"
+    );
+    // Most overdue first: the item due on 2024-01-01 leads.
+    let first = table.find("<tr class=").unwrap();
+    assert!(table[first..first + 1200].contains("Add check 0 to the config pipeline"));
+    assert!(
+        actions.contains("The 100 newest of 102 incidents with action items"),
+        "{actions}"
+    );
+
+    let owner = read(&ledger::owner_url("Dana Whitfield"));
+    assert_eq!(owner.matches("<tr class=").count(), 601);
+    let csv = read("actions.csv");
+    assert_eq!(csv.lines().count(), 1 + 601);
+}
+
+#[test]
+fn the_causes_page_lists_the_newest_of_each_group_and_links_to_the_rest() {
+    let site = Site::new();
+    // 60 post-mortems in Configuration change, all naming the factor "No canary".
+    let causes = causes_page_of_daily_incidents(&site, 60);
+    let group = &causes[causes.find("id=\"cause-config-change\"").unwrap()..];
+    let group = &group[..group.find("</section>").unwrap()];
+    assert_eq!(group.matches("<li class=\"cause-item\">").count(), 50);
+    assert!(
+        group.contains("The newest 50 of 60 are shown. <a href=\"../search/index.html?category=Configuration%20change\">List all 60 in search</a>"),
+        "{group}"
+    );
+    // Newest first: day 60 leads, day 10 is the last shown.
+    assert!(group.find("day-60").unwrap() < group.find("day-11").unwrap());
+    assert!(!group.contains("day-10/"));
+    assert!(causes.contains("<span class=\"count-badge\" title=\"60 post-mortems\">60</span>"));
+    let factors = &causes[causes.find("id=\"factors\"").unwrap()..];
+    let factors = &factors[..factors.find("</section>").unwrap()];
+    assert_eq!(factors.matches("<li><a href=").count(), 20);
+    assert!(factors.contains("The newest 20 of 60."), "{factors}");
 }

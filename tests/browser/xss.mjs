@@ -4,8 +4,8 @@
 // the marker `hs-xss`, a request to a path starting `/hs-beacon`, or, as
 // markup that would run on a click or a hover, an element with an event
 // handler attribute or a `javascript:`/`vbscript:`/`data:` URL. On the
-// search page it also searches, so that Pagefind renders results from the
-// post-mortems' text.
+// search page it also searches, so that the page shows results (titles and
+// excerpts) from the post-mortems' text.
 //
 // usage: node tests/browser/xss.mjs SITE_DIR [QUERY]
 //
@@ -21,12 +21,12 @@
 // be done (Chromium did not start, a page did not load, no search results).
 
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
+import { serveStatic } from "./static-server.mjs";
 
 const WAIT_MS = Number(process.env.HINDSIGHT_BROWSER_TIMEOUT_MS || 20000);
 // How long a page is watched after `load`: error and focus handlers and
@@ -34,17 +34,6 @@ const WAIT_MS = Number(process.env.HINDSIGHT_BROWSER_TIMEOUT_MS || 20000);
 const SETTLE_MS = 300;
 const MARKER = "hs-xss";
 const BEACON = "/hs-beacon";
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".json": "application/json",
-  ".xml": "application/xml",
-  ".csv": "text/csv; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".wasm": "application/wasm",
-};
-
 class Unable extends Error {}
 
 function usage(message) {
@@ -68,31 +57,6 @@ function htmlPages(root) {
   };
   walk(root);
   return found.sort();
-}
-
-// A static file server for ROOT on 127.0.0.1; every request path is kept,
-// so that script-made requests are seen even when the page's own request
-// listener missed them.
-function serve(root, requests) {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://127.0.0.1");
-    requests.push(url.pathname);
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
-    if (file !== root && !file.startsWith(root + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    fs.readFile(file, (err, bytes) => {
-      if (err) {
-        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-        return;
-      }
-      const type = TYPES[path.extname(file)] || "application/octet-stream";
-      res.writeHead(200, { "content-type": type }).end(bytes);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
 // Elements that would run script when clicked, hovered or focused, each
@@ -124,7 +88,7 @@ async function main() {
 
   const ran = [];
   const requests = [];
-  const server = await serve(root, requests);
+  const server = await serveStatic(root, { requests });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-chromium-"));
   const started = Date.now();
@@ -164,15 +128,15 @@ async function main() {
       await page.waitForTimeout(SETTLE_MS);
       for (const markup of await page.evaluate(armedMarkup)) ran.push(`${relative}: armed markup in the page: ${markup}`);
       if (relative === "search/index.html" && query) {
-        const input = page.locator(".pagefind-ui__search-input");
+        const input = page.locator("#search-input");
         await input.fill(query).catch((e) => {
           throw new Unable(`no search box on ${relative}: ${e.message}`);
         });
-        await page.waitForSelector(".pagefind-ui__result", { timeout: WAIT_MS }).catch(() => {
+        await page.waitForSelector(".search-result", { timeout: WAIT_MS }).catch(() => {
           throw new Unable(`searching for "${query}" showed no result within ${WAIT_MS} ms`);
         });
         await page.waitForTimeout(SETTLE_MS);
-        const results = await page.locator(".pagefind-ui__result").count();
+        const results = await page.locator(".search-result").count();
         log(`search for "${query}": ${results} result(s) shown`);
         for (const markup of await page.evaluate(armedMarkup)) ran.push(`${relative} (results): armed markup in the page: ${markup}`);
       }

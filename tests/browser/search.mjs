@@ -1,0 +1,162 @@
+// Browser test of the search page: serves a built fixture archive below
+// `/archive/` (as a site with a base path) and, in headless Chromium,
+// searches, filters, reloads and clears, checking what the page shows and
+// where its links go.
+//
+// usage: node tests/browser/search.mjs SITE_DIR
+//
+// The archive is `tests/browser.rs`'s fixture: three post-mortems, two of
+// them mentioning "zeppelin" (one P0 in Payments API, one P1 in Checkout),
+// and a third in Checkout from the year before.
+//
+// Environment: HINDSIGHT_CHROMIUM (default /usr/bin/chromium),
+// HINDSIGHT_BROWSER_TIMEOUT_MS (each wait; default 20000).
+//
+// Exit status: 0 every check held; 1 a check failed (each listed, one line
+// each starting `search.mjs: FAILED:`); 2 usage; 3 the test could not run.
+
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
+import { serveStatic } from "./static-server.mjs";
+
+const WAIT_MS = Number(process.env.HINDSIGHT_BROWSER_TIMEOUT_MS || 20000);
+const PREFIX = "/archive/";
+const PAYMENTS = "Payments API down while a zeppelin of retries queued up";
+const CHECKOUT = "Checkout errors after a connection-pool setting was pushed everywhere";
+const OLDER = "Checkout slow during the year-end sale";
+
+const failed = [];
+function check(ok, what) {
+  console.log(`search.mjs: ${ok ? "ok" : "FAILED"}: ${what}`);
+  if (!ok) failed.push(what);
+}
+
+async function shown(page) {
+  await page.waitForFunction(() => document.getElementById("search-status").textContent !== "", null, {
+    timeout: WAIT_MS,
+  });
+  // The status is written before the results' data arrive.
+  await page.waitForFunction(
+    () => {
+      const more = document.getElementById("search-more");
+      const count = document.querySelectorAll(".search-result").length;
+      return count > 0 || /Nothing matches/.test(document.getElementById("search-status").textContent) || !more.hidden;
+    },
+    null,
+    { timeout: WAIT_MS },
+  );
+  return {
+    status: (await page.locator("#search-status").textContent()).trim(),
+    titles: await page.locator(".search-result-title a").allTextContents(),
+    hrefs: await page.locator(".search-result-title a").evaluateAll((as) => as.map((a) => a.href)),
+    marks: await page.locator(".search-result-excerpt mark").allTextContents(),
+  };
+}
+
+async function main() {
+  const root = process.argv[2] ? path.resolve(process.argv[2]) : null;
+  if (!root || !fs.existsSync(path.join(root, "search/index.html"))) {
+    console.error("usage: node tests/browser/search.mjs SITE_DIR (a built archive)");
+    process.exit(2);
+  }
+  const server = await serveStatic(root, { prefix: PREFIX });
+  const base = `http://127.0.0.1:${server.address().port}${PREFIX}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    await page.goto(`${base}search/index.html`, { waitUntil: "load" });
+    const input = page.locator("#search-input");
+    await input.waitFor();
+    check(await page.locator("#search-note").isHidden(), "the over-HTTP note is hidden once search works");
+
+    await input.fill("zeppelin");
+    let seen = await shown(page);
+    check(seen.status === "2 post-mortems match “zeppelin”.", `two matches for zeppelin: "${seen.status}"`);
+    check(
+      seen.titles.length === 2 && seen.titles.includes(PAYMENTS) && seen.titles.includes(CHECKOUT),
+      `both zeppelin post-mortems listed: ${JSON.stringify(seen.titles)}`,
+    );
+    check(
+      seen.marks.length > 0 && seen.marks.every((m) => /^zeppelin\W*$/i.test(m)),
+      `excerpts mark the word: ${JSON.stringify(seen.marks)}`,
+    );
+    for (const href of seen.hrefs) {
+      const response = await page.request.get(href);
+      check(
+        href.startsWith(base + "incidents/") && response.status() === 200,
+        `result link ${href} is below the base path and answers ${response.status()}`,
+      );
+    }
+
+    await page.selectOption("select[data-filter=severity]", "P0");
+    await page.waitForFunction(() => document.querySelectorAll(".search-result").length === 1);
+    seen = await shown(page);
+    check(
+      seen.status === "1 post-mortem matches “zeppelin” with these filters." && seen.titles[0] === PAYMENTS,
+      `the P0 filter leaves the Payments post-mortem: "${seen.status}" ${JSON.stringify(seen.titles)}`,
+    );
+    const address = new URL(page.url());
+    check(
+      address.searchParams.get("q") === "zeppelin" && address.searchParams.get("severity") === "P0",
+      `the address holds the search: ${address.search}`,
+    );
+
+    await page.reload({ waitUntil: "load" });
+    await input.waitFor();
+    seen = await shown(page);
+    check(
+      (await input.inputValue()) === "zeppelin" &&
+        (await page.locator("select[data-filter=severity]").inputValue()) === "P0" &&
+        seen.titles.length === 1 &&
+        seen.titles[0] === PAYMENTS,
+      `a reload restores the search: ${JSON.stringify(seen)}`,
+    );
+
+    await input.fill("");
+    await page.selectOption("select[data-filter=severity]", "");
+    await page.selectOption("select[data-filter=service]", "Checkout");
+    await page.waitForFunction(() => document.querySelectorAll(".search-result").length === 2);
+    seen = await shown(page);
+    check(
+      seen.status === "2 post-mortems match these filters, newest first." &&
+        JSON.stringify(seen.titles) === JSON.stringify([CHECKOUT, OLDER]),
+      `filters alone list Checkout's post-mortems newest first: "${seen.status}" ${JSON.stringify(seen.titles)}`,
+    );
+
+    await input.fill("quokka");
+    seen = await shown(page);
+    check(seen.status.startsWith("Nothing matches.") && seen.titles.length === 0, `no match says so: "${seen.status}"`);
+
+    await page.locator("button[type=reset]").click();
+    await page.waitForFunction(() => document.getElementById("search-status").textContent === "");
+    check(
+      (await page.locator(".search-result").count()) === 0 && new URL(page.url()).search === "",
+      `Clear empties the results and the address: ${page.url()}`,
+    );
+    check(errors.length === 0, `no script error: ${JSON.stringify(errors)}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error("search.mjs: UNABLE: gave up after 120 s");
+  process.exit(3);
+}, 120000);
+watchdog.unref();
+
+try {
+  await main();
+  if (failed.length) process.exitCode = 1;
+} catch (e) {
+  process.exitCode = failed.length ? 1 : 3;
+  console.error(`search.mjs: UNABLE: ${e.stack || e}`);
+}
