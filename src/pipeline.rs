@@ -18,6 +18,7 @@ use crate::post_mortem::{self, PostMortem};
 use crate::rules;
 use crate::search::{self, SearchError};
 use crate::theme::{Theme, ThemeError};
+use crate::views;
 
 #[derive(Debug, Error)]
 pub enum BuildError {
@@ -71,6 +72,20 @@ impl Archive {
 
 /// Reads, parses and validates every post-mortem under `ROOT/content`.
 pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
+    Ok(parse(root, drafts)?.validate())
+}
+
+/// Post-mortems read and parsed, not yet validated: validation needs the
+/// whole archive (`named-person` looks for every action-item owner).
+pub struct Parsed {
+    pub config: SiteConfig,
+    /// Sorted by source path.
+    post_mortems: Vec<PostMortem>,
+    unreadable: Vec<Finding>,
+}
+
+/// Reads and parses every post-mortem under `ROOT/content`.
+pub fn parse(root: &Path, drafts: bool) -> Result<Parsed, BuildError> {
     let config = SiteConfig::load(root)?;
     let (paths, failed) = content::list(root)?;
     let mut unreadable: Vec<Finding> = failed.into_iter().filter_map(|f| f.text.err()).collect();
@@ -98,21 +113,81 @@ pub fn load(root: &Path, drafts: bool) -> Result<Archive, BuildError> {
             Err(finding) => unreadable.push(finding),
         }
     }
-    let people = rules::people(&post_mortems.iter().collect::<Vec<_>>());
-    // The prose lines are only for the rules; pages never show them.
-    post_mortems.par_iter_mut().for_each(|pm| {
-        rules::validate(pm, &config, &people);
-        pm.prose = Vec::new();
-    });
-    let post_mortems = keep_first_of_each_id(
-        post_mortems.into_iter().map(Arc::new).collect(),
-        &mut unreadable,
-    );
-    Ok(Archive {
+    Ok(Parsed {
         config,
         post_mortems,
         unreadable,
     })
+}
+
+impl Parsed {
+    /// The search records of the post-mortems that will have pages. A
+    /// record holds only what parsing decides (text, title, date, severity,
+    /// status, services, categories), so the index can be built while the
+    /// archive is validated.
+    pub fn records(&self, today: Date) -> Vec<search::Record> {
+        let ids: Vec<&str> = self.post_mortems.iter().map(|pm| pm.id.as_str()).collect();
+        let mut has_pages = vec![false; ids.len()];
+        for (i, got) in page_claims(&ids) {
+            has_pages[i] = got;
+        }
+        self.post_mortems
+            .par_iter()
+            .zip(has_pages)
+            .filter(|(_, has_pages)| *has_pages)
+            .map(|(pm, _)| search::record(pm, &views::summary(pm, &self.config, today)))
+            .collect()
+    }
+
+    /// Validates every post-mortem against the framework and the archive.
+    pub fn validate(self) -> Archive {
+        let Parsed {
+            config,
+            mut post_mortems,
+            mut unreadable,
+        } = self;
+        let people = rules::people(&post_mortems.iter().collect::<Vec<_>>());
+        // The prose lines are only for the rules; pages never show them.
+        post_mortems.par_iter_mut().for_each(|pm| {
+            rules::validate(pm, &config, &people);
+            pm.prose = Vec::new();
+        });
+        let post_mortems = keep_first_of_each_id(
+            post_mortems.into_iter().map(Arc::new).collect(),
+            &mut unreadable,
+        );
+        Archive {
+            config,
+            post_mortems,
+            unreadable,
+        }
+    }
+}
+
+/// The order in which post-mortems (by id, in path order) claim their pages,
+/// each with whether it got them: the first of each id does, and an
+/// incident's review sheet keeps its address against a file that would take
+/// it (`x/review.md` beside `x.md`), wherever that file sorts.
+fn page_claims(ids: &[&str]) -> Vec<(usize, bool)> {
+    let all: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    let takes_a_review = |id: &str| {
+        id.strip_suffix("/review")
+            .is_some_and(|parent| all.contains(parent))
+    };
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| (takes_a_review(ids[i]), i));
+    let mut taken = std::collections::HashSet::new();
+    order
+        .into_iter()
+        .map(|i| {
+            let pages = rules::pages_of(ids[i]);
+            let free = pages.iter().all(|page| !taken.contains(page));
+            if free {
+                taken.extend(pages);
+            }
+            (i, free)
+        })
+        .collect()
 }
 
 /// Files that map to a page another file already has: the first (in path
@@ -122,46 +197,25 @@ pub fn keep_first_of_each_id(
     post_mortems: Vec<Arc<PostMortem>>,
     unreadable: &mut Vec<Finding>,
 ) -> Vec<Arc<PostMortem>> {
-    let mut ids = std::collections::HashSet::with_capacity(post_mortems.len());
-    let distinct = post_mortems.iter().all(|pm| ids.insert(pm.id.as_str()));
-    let review_clash = post_mortems.iter().any(|pm| {
-        pm.id
-            .strip_suffix("/review")
-            .is_some_and(|parent| ids.contains(parent))
-    });
-    if distinct && !review_clash {
+    let ids: Vec<&str> = post_mortems.iter().map(|pm| pm.id.as_str()).collect();
+    let claims = page_claims(&ids);
+    if claims.iter().all(|&(_, got)| got) {
         return post_mortems;
     }
     let duplicates = rules::duplicate_ids(&post_mortems.iter().map(|pm| &**pm).collect::<Vec<_>>());
-    // An incident's review sheet keeps its address: a file that would take
-    // it (`x/review.md` beside `x.md`) yields, wherever it sorts.
-    let ids: std::collections::HashSet<String> = ids.into_iter().map(str::to_string).collect();
-    let takes_a_review = |pm: &PostMortem| {
-        pm.id
-            .strip_suffix("/review")
-            .is_some_and(|parent| ids.contains(parent))
-    };
-    let mut order: Vec<(bool, usize, Arc<PostMortem>)> = post_mortems
-        .into_iter()
-        .enumerate()
-        .map(|(i, pm)| (takes_a_review(&pm), i, pm))
-        .collect();
-    order.sort_by_key(|(yields, i, _)| (*yields, *i));
-    let mut taken = std::collections::HashSet::new();
-    let mut kept = Vec::with_capacity(order.len());
-    for (_, index, mut pm) in order {
+    let mut slots: Vec<Option<Arc<PostMortem>>> = post_mortems.into_iter().map(Some).collect();
+    let mut kept = Vec::with_capacity(slots.len());
+    for (index, got) in claims {
+        let mut pm = slots[index].take().expect("each post-mortem claims once");
         let mine: Vec<Finding> = duplicates
             .iter()
             .filter(|f| f.file == Path::new(&pm.source))
             .cloned()
             .collect();
-        let pages = rules::pages_of(&pm.id);
-        let free = pages.iter().all(|page| !taken.contains(page));
         if !mine.is_empty() {
             Arc::make_mut(&mut pm).findings.splice(0..0, mine);
         }
-        if free {
-            taken.extend(pages);
+        if got {
             kept.push((index, pm));
         } else {
             unreadable.extend(pm.findings.iter().cloned());
@@ -211,23 +265,49 @@ pub fn render_into(
 ) -> Result<usize, BuildError> {
     let post_mortems = archive.all();
     let views = Views::compute(&post_mortems, &archive.config, today, None);
-    let sources = Sources {
-        config: &archive.config,
-        post_mortems: &post_mortems,
-        unreadable: &archive.unreadable,
-        theme,
-        views: &views,
-    };
     let (pages, index) = rayon::join(
-        || pages::render_each(sources, sink),
-        || -> Result<usize, BuildError> {
-            let files = search::build_index(search::records(&post_mortems, views.summaries()))?;
-            let count = files.len();
-            files.into_iter().try_for_each(sink)?;
-            Ok(count)
-        },
+        || pages::render_each(sources(archive, &post_mortems, theme, &views), sink),
+        || write_index(search::records(&post_mortems, views.summaries()), sink),
     );
     Ok(pages? + index?)
+}
+
+fn sources<'a>(
+    archive: &'a Archive,
+    post_mortems: &'a [&'a PostMortem],
+    theme: &'a Theme,
+    views: &'a Views,
+) -> Sources<'a> {
+    Sources {
+        config: &archive.config,
+        post_mortems,
+        unreadable: &archive.unreadable,
+        theme,
+        views,
+    }
+}
+
+/// Every page and export of `archive` (all but the search index) to `sink`.
+fn render_pages(
+    archive: &Archive,
+    theme: &Theme,
+    today: Date,
+    sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
+) -> Result<usize, BuildError> {
+    let post_mortems = archive.all();
+    let views = Views::compute(&post_mortems, &archive.config, today, None);
+    pages::render_each(sources(archive, &post_mortems, theme, &views), sink)
+}
+
+/// The search index of `records` to `sink`.
+fn write_index(
+    records: Vec<search::Record>,
+    sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
+) -> Result<usize, BuildError> {
+    let files = search::build_index(records)?;
+    let count = files.len();
+    files.into_par_iter().try_for_each(sink)?;
+    Ok(count)
 }
 
 /// Loads, validates, renders and writes the archive. Error-level findings
@@ -240,14 +320,26 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         clock = Instant::now();
     };
     output::recover_site(&options.out)?;
-    let archive = load(&options.root, options.drafts)?;
-    lap("load, parse, validate", &mut stages);
-    let theme = Theme::load(&options.root, &archive.config.theme)?;
+    let parsed = parse(&options.root, options.drafts)?;
+    lap("read, parse", &mut stages);
+    let theme = Theme::load(&options.root, &parsed.config.theme)?;
     let staging = Staging::begin(&options.out)?;
-    let files = render_into(&archive, &theme, options.today, &|file| {
-        Ok(staging.put(&file.path, &file.bytes)?)
-    })?;
-    lap("aggregate, render, index, write", &mut stages);
+    let sink =
+        |file: OutputFile| -> Result<(), BuildError> { Ok(staging.put(&file.path, &file.bytes)?) };
+    // Pagefind indexes on one thread, the longest stage of a build: it
+    // starts as soon as the files are parsed, beside validation and pages.
+    let records = parsed.records(options.today);
+    let (index, validated) = rayon::join(
+        || write_index(records, &sink),
+        || -> Result<(Archive, usize), BuildError> {
+            let archive = parsed.validate();
+            let pages = render_pages(&archive, &theme, options.today, &sink)?;
+            Ok((archive, pages))
+        },
+    );
+    let (archive, pages) = validated?;
+    let files = pages + index?;
+    lap("validate, aggregate, render, index, write", &mut stages);
     let stats = staging.commit()?;
     lap("swap", &mut stages);
     let findings: Vec<Finding> = archive.findings().cloned().collect();

@@ -516,6 +516,15 @@ fn a_post_mortem_named_review_does_not_take_another_ones_review_sheet() {
         dropped.message,
         "2 files map to the page `incidents/2024/db/review/`: content/2024/db/review.md, content/2024/db.md"
     );
+    // The search index, built from the parsed files before validation,
+    // leaves the dropped file out too.
+    let parsed = hindsight::pipeline::parse(&site.root(), true).unwrap();
+    let urls: Vec<String> = parsed
+        .records(jiff::civil::date(2024, 6, 1))
+        .into_iter()
+        .map(|r| r.url)
+        .collect();
+    assert_eq!(urls, ["/incidents/2024/db/index.html"]);
 }
 
 #[test]
