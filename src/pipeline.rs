@@ -62,6 +62,15 @@ impl Archive {
         self.post_mortems.iter().map(|pm| &**pm).collect()
     }
 
+    /// The search records of the post-mortems, in path order.
+    pub fn records(&self, today: Date) -> Vec<search::Record> {
+        records_of(
+            self.post_mortems.iter().map(|pm| &**pm),
+            &self.config,
+            today,
+        )
+    }
+
     /// Every finding: unreadable files first, then each post-mortem's in path order.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.unreadable
@@ -131,12 +140,12 @@ impl Parsed {
         for (i, got) in page_claims(&ids) {
             has_pages[i] = got;
         }
-        self.post_mortems
-            .par_iter()
+        let with_pages = self
+            .post_mortems
+            .iter()
             .zip(has_pages)
-            .filter(|(_, has_pages)| *has_pages)
-            .map(|(pm, _)| search::record(pm, &views::summary(pm, &self.config, today)))
-            .collect()
+            .filter_map(|(pm, has_pages)| has_pages.then_some(pm));
+        records_of(with_pages, &self.config, today)
     }
 
     /// Validates every post-mortem against the framework and the archive.
@@ -162,6 +171,18 @@ impl Parsed {
             unreadable,
         }
     }
+}
+
+fn records_of<'a>(
+    post_mortems: impl Iterator<Item = &'a PostMortem>,
+    config: &SiteConfig,
+    today: Date,
+) -> Vec<search::Record> {
+    let post_mortems: Vec<&PostMortem> = post_mortems.collect();
+    post_mortems
+        .par_iter()
+        .map(|pm| search::record(pm, &views::summary(pm, config, today)))
+        .collect()
 }
 
 /// The order in which post-mortems (by id, in path order) claim their pages,
@@ -263,28 +284,11 @@ pub fn render_into(
     today: Date,
     sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
 ) -> Result<usize, BuildError> {
-    let post_mortems = archive.all();
-    let views = Views::compute(&post_mortems, &archive.config, today, None);
     let (pages, index) = rayon::join(
-        || pages::render_each(sources(archive, &post_mortems, theme, &views), sink),
-        || write_index(search::records(&post_mortems, views.summaries()), sink),
+        || render_pages(archive, theme, today, sink),
+        || write_index(archive.records(today), sink),
     );
     Ok(pages? + index?)
-}
-
-fn sources<'a>(
-    archive: &'a Archive,
-    post_mortems: &'a [&'a PostMortem],
-    theme: &'a Theme,
-    views: &'a Views,
-) -> Sources<'a> {
-    Sources {
-        config: &archive.config,
-        post_mortems,
-        unreadable: &archive.unreadable,
-        theme,
-        views,
-    }
 }
 
 /// Every page and export of `archive` (all but the search index) to `sink`.
@@ -296,7 +300,14 @@ fn render_pages(
 ) -> Result<usize, BuildError> {
     let post_mortems = archive.all();
     let views = Views::compute(&post_mortems, &archive.config, today, None);
-    pages::render_each(sources(archive, &post_mortems, theme, &views), sink)
+    let sources = Sources {
+        config: &archive.config,
+        post_mortems: &post_mortems,
+        unreadable: &archive.unreadable,
+        theme,
+        views: &views,
+    };
+    pages::render_each(sources, sink)
 }
 
 /// The search index of `records` to `sink`.
