@@ -18,7 +18,8 @@
 //! - `render`: aggregate + render + search index, in memory (`pipeline::render`);
 //! - `pages`: every page and export rendered (on all cores) and dropped,
 //!   without the search index;
-//! - `search index`: the Pagefind records and bundle alone (one thread);
+//! - `search index`: the search records and index files alone (on all
+//!   cores; the files are made and dropped);
 //! - `build (fresh out)`: `pipeline::build` into a new output folder each
 //!   iteration (old ones are left until the end: deleting thousands of files
 //!   is slow and would disturb the next measurement);
@@ -43,7 +44,7 @@ use hindsight::snapshot::Snapshot;
 use hindsight::theme::Theme;
 use hindsight::theme::ThemeError;
 use hindsight::workspace::{Change, Workspace};
-use hindsight::{post_mortem, rules, search};
+use hindsight::{post_mortem, rules, search, search_index};
 
 const DEFAULT_N: usize = 1_000;
 
@@ -268,8 +269,9 @@ fn main() {
         b.iter(|| pages::render_each(sources, |_| Ok::<(), ThemeError>(())).unwrap())
     });
     whole.bench_function("search index", |b| {
-        b.iter_with_large_drop(|| {
-            search::build_index(search::records(&all, views.summaries())).unwrap()
+        b.iter(|| {
+            let records = search::records(&all, views.summaries());
+            search_index::write(records, &|_| Ok::<(), ()>(())).unwrap()
         })
     });
     let fresh = AtomicUsize::new(0);

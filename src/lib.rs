@@ -27,6 +27,7 @@ pub mod recurrence;
 pub mod report;
 pub mod rules;
 pub mod search;
+pub mod search_index;
 pub mod sections;
 pub mod serve;
 pub mod server;

@@ -16,7 +16,8 @@ use crate::output::{self, OutputError, OutputFile, Staging, WriteStats};
 use crate::pages::{self, Sources, Views};
 use crate::post_mortem::{self, PostMortem};
 use crate::rules;
-use crate::search::{self, SearchError};
+use crate::search;
+use crate::search_index;
 use crate::theme::{Theme, ThemeError};
 use crate::views;
 
@@ -28,8 +29,6 @@ pub enum BuildError {
     Content(#[from] ContentError),
     #[error(transparent)]
     Theme(#[from] ThemeError),
-    #[error(transparent)]
-    Search(#[from] SearchError),
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -275,8 +274,7 @@ pub fn render(
 }
 
 /// Renders every page, export and the search index of `archive`, handing
-/// each file to `sink` as soon as it is made. Pagefind indexes on one
-/// thread, so it runs beside the page rendering rather than after it.
+/// each file to `sink` as soon as it is made.
 /// Returns the number of files.
 pub fn render_into(
     archive: &Archive,
@@ -315,10 +313,7 @@ fn write_index(
     records: Vec<search::Record>,
     sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
 ) -> Result<usize, BuildError> {
-    let files = search::build_index(records)?;
-    let count = files.len();
-    files.into_par_iter().try_for_each(sink)?;
-    Ok(count)
+    search_index::write(records, sink)
 }
 
 /// Loads, validates, renders and writes the archive. Error-level findings
@@ -337,8 +332,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let staging = Staging::begin(&options.out)?;
     let sink =
         |file: OutputFile| -> Result<(), BuildError> { Ok(staging.put(&file.path, &file.bytes)?) };
-    // Pagefind indexes on one thread, the longest stage of a build: it
-    // starts as soon as the files are parsed, beside validation and pages.
+    // The index needs only what parsing decided: it shares the threads with
+    // validation and the pages rather than waiting for them.
     let records = parsed.records(options.today);
     let (index, validated) = rayon::join(
         || write_index(records, &sink),

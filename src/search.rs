@@ -1,33 +1,31 @@
-//! The search index: one Pagefind record per post-mortem, fed straight from
-//! the model (no HTML re-parsing), with filters for the archive's facets.
+//! What the search page finds: one record per post-mortem, made straight
+//! from the model (no HTML re-parsing), with the archive's facets for its
+//! filters. `search_index` turns the records into the files it queries.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use pagefind::api::PagefindIndex;
-use pagefind::options::PagefindServiceConfig;
 use rayon::prelude::*;
 use serde::Serialize;
-use thiserror::Error;
 
-use crate::output::OutputFile;
 use crate::post_mortem::PostMortem;
 use crate::views::IncidentSummary;
 
-/// Where the index lives in the output.
-pub const DIR: &str = "pagefind";
-
-#[derive(Debug, Error)]
-#[error("building the search index: {0}")]
-pub struct SearchError(String);
-
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The page, from the site's root.
     pub url: String,
+    /// The text searched and quoted in excerpts: the title, each section's
+    /// text and the tags.
     pub content: String,
+    /// What a result shows: title, date, severity (with its name and
+    /// rank), status.
     pub meta: BTreeMap<String, String>,
+    /// Facet name → this post-mortem's values.
     pub filters: BTreeMap<String, Vec<String>>,
-    pub sort: BTreeMap<String, String>,
+    /// When the incident started: the order of a listing without search
+    /// words (unknown ones first, as the oldest).
+    pub started: Option<jiff::Timestamp>,
 }
 
 /// Everything a reader might search for in one post-mortem, as plain text.
@@ -59,17 +57,12 @@ pub fn record(pm: &PostMortem, summary: &IncidentSummary) -> Record {
         .filter(|(_, values)| !values.is_empty())
         .map(|(name, values)| (name.to_string(), values))
         .collect();
-    let mut sort = BTreeMap::new();
-    sort.insert(
-        "date".to_string(),
-        summary.started.clone().unwrap_or_default(),
-    );
     Record {
-        url: format!("/{}", summary.url),
+        url: summary.url.clone(),
         content,
         meta,
         filters,
-        sort,
+        started: summary.started_at.map(|m| m.timestamp),
     }
 }
 
@@ -112,7 +105,7 @@ pub fn filter_url(facet: &str, value: &str) -> String {
 /// A filter of the search page with every value the archive has.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facet {
-    /// The Pagefind filter's name.
+    /// The filter's name in the index and the address.
     pub name: &'static str,
     pub label: &'static str,
     pub values: Vec<FacetValue>,
@@ -208,58 +201,6 @@ fn strip_tags(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
-}
-
-/// Builds the Pagefind bundle for `records`; its files go under `pagefind/`.
-pub fn build_index(records: Vec<Record>) -> Result<Vec<OutputFile>, SearchError> {
-    build_index_unless(records, || false).map(|files| files.expect("never cancelled"))
-}
-
-/// Like `build_index`, but gives up (`None`) as soon as `cancelled` says so,
-/// for `serve`, where a newer version makes this index useless.
-pub fn build_index_unless(
-    records: Vec<Record>,
-    cancelled: impl Fn() -> bool,
-) -> Result<Option<Vec<OutputFile>>, SearchError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| SearchError(e.to_string()))?;
-    runtime.block_on(async move {
-        let options = PagefindServiceConfig::builder()
-            .force_language("en".to_string())
-            .build();
-        let mut index =
-            PagefindIndex::new(Some(options)).map_err(|e| SearchError(e.to_string()))?;
-        for r in records {
-            if cancelled() {
-                return Ok(None);
-            }
-            index
-                .add_custom_record(
-                    r.url,
-                    r.content,
-                    "en".into(),
-                    Some(r.meta),
-                    Some(r.filters),
-                    Some(r.sort),
-                )
-                .await
-                .map_err(|e| SearchError(e.to_string()))?;
-        }
-        let files = index
-            .get_files()
-            .await
-            .map_err(|e| SearchError(e.to_string()))?;
-        Ok(Some(
-            files
-                .into_iter()
-                .map(|f| OutputFile {
-                    path: format!("{DIR}/{}", f.filename.to_string_lossy().replace('\\', "/")),
-                    bytes: f.contents,
-                })
-                .collect(),
-        ))
-    })
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@
 //!
 //! Nothing here prints: what happens is reported as `Event`s to the caller.
 
-use std::cell::RefCell;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
@@ -17,6 +15,7 @@ use thiserror::Error;
 
 use crate::finding::Tally;
 use crate::search;
+use crate::search_index;
 use crate::server::{self, LiveSite};
 use crate::snapshot::Snapshot;
 use crate::watch::{Batch, WatchError, Watcher};
@@ -241,6 +240,9 @@ fn changed(name: String, batch: &Batch, root: &Path) -> Vec<Changed> {
     }
 }
 
+/// An index that a newer snapshot made useless before it was done.
+struct Stale;
+
 /// A thread that indexes the latest snapshot once the edits pause; a newer
 /// snapshot arriving meanwhile replaces the one waiting.
 fn spawn_search(
@@ -252,16 +254,19 @@ fn spawn_search(
     let spawned = std::thread::Builder::new()
         .name("hindsight-search".into())
         .spawn(move || {
+            // Shared with the index's threads, which look for newer saves.
+            let rx = Mutex::new(rx);
+            let receiver = || rx.lock().unwrap_or_else(|e| e.into_inner());
             let mut pending: Option<Arc<Snapshot>> = None;
             loop {
                 let mut latest = match pending.take() {
                     Some(snapshot) => snapshot,
-                    None => match rx.recv() {
+                    None => match receiver().recv() {
                         Ok(snapshot) => snapshot,
                         Err(_) => return,
                     },
                 };
-                while let Ok(newer) = rx.recv_timeout(SEARCH_PAUSE) {
+                while let Ok(newer) = receiver().recv_timeout(SEARCH_PAUSE) {
                     latest = newer;
                 }
                 let started = Instant::now();
@@ -269,23 +274,28 @@ fn spawn_search(
                 let records = search::records(&archive.all(), latest.views().summaries());
                 let count = records.len();
                 // A save during indexing makes this index stale: start over.
-                let newer = RefCell::new(None);
-                let outcome = search::build_index_unless(records, || {
-                    while let Ok(snapshot) = rx.try_recv() {
-                        *newer.borrow_mut() = Some(snapshot);
+                let newer = Mutex::new(None);
+                let files = Mutex::new(Vec::new());
+                let outcome = search_index::write(records, &|file| {
+                    let mut newer = newer.lock().unwrap_or_else(|e| e.into_inner());
+                    while let Ok(snapshot) = receiver().try_recv() {
+                        *newer = Some(snapshot);
                     }
-                    newer.borrow().is_some()
+                    if newer.is_some() {
+                        return Err(Stale);
+                    }
+                    files.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+                    Ok(())
                 });
                 match outcome {
-                    Ok(Some(files)) => {
-                        site.set_search(files);
+                    Ok(_) => {
+                        site.set_search(files.into_inner().unwrap_or_else(|e| e.into_inner()));
                         report(Event::Indexed {
                             records: count,
                             took: started.elapsed(),
                         });
                     }
-                    Ok(None) => pending = newer.into_inner(),
-                    Err(e) => report(Event::SearchFailed(e.to_string())),
+                    Err(Stale) => pending = newer.into_inner().unwrap_or_else(|e| e.into_inner()),
                 }
             }
         });

@@ -63,7 +63,7 @@ impl LiveSite {
         drop(old);
     }
 
-    /// Replaces the search index's files (`pagefind/…`).
+    /// Replaces the search index's files (`search-index/…`).
     pub fn set_search(&self, files: Vec<OutputFile>) {
         let map = files.into_iter().map(|f| (f.path, f.bytes)).collect();
         *self.search.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(map);
@@ -397,8 +397,8 @@ pub fn content_type(path: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "wasm" => "application/wasm",
         "txt" => "text/plain; charset=utf-8",
-        // Pagefind's index and fragment files are binary.
-        "pf_meta" | "pf_index" | "pf_fragment" | "pf_filter" => "application/octet-stream",
+        // The search index's gzipped files, which the page decompresses.
+        "hsi" => "application/octet-stream",
         _ => mime_guess::from_ext(ext)
             .first_raw()
             .unwrap_or("application/octet-stream"),
@@ -519,7 +519,7 @@ mod tests {
             "application/atom+xml; charset=utf-8"
         );
         assert_eq!(
-            content_type("pagefind/wasm.en.pagefind"),
+            content_type("search-index/doc/3.hsi"),
             "application/octet-stream"
         );
         assert_eq!(content_type("logo.png"), "image/png");

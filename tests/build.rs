@@ -105,8 +105,7 @@ fn bundled_archive_builds_with_exit_0_and_every_page() {
         "incidents.json",
         "actions.json",
         "style.css",
-        "pagefind/pagefind.js",
-        "pagefind/pagefind-entry.json",
+        "search-index/meta.json",
     ] {
         assert!(out.join(page).is_file(), "{page} missing");
     }
@@ -114,8 +113,8 @@ fn bundled_archive_builds_with_exit_0_and_every_page() {
         let page = out.join("incidents").join(id).join("index.html");
         assert!(page.is_file(), "{} missing", page.display());
     }
-    let indexes: Vec<_> = fs::read_dir(out.join("pagefind/index")).unwrap().collect();
-    assert!(!indexes.is_empty(), "pagefind/index is empty");
+    let docs = fs::read_dir(out.join("search-index/doc")).unwrap().count();
+    assert_eq!(docs, BUNDLED.len(), "one search document per post-mortem");
 }
 
 #[test]
@@ -945,13 +944,34 @@ fn the_search_page_script_and_the_index_it_loads_exist() {
     // The script finds the index from the site's root, which the page gives.
     assert!(html.contains("data-root=\"../\""), "{html}");
     let script = read(&out.join("search.js"));
-    assert!(script.contains("\"pagefind/pagefind.js\""));
-    for file in [
-        "pagefind/pagefind.js",
-        "pagefind/pagefind-entry.json",
-        "pagefind/wasm.en.pagefind",
-    ] {
-        assert!(out.join(file).is_file(), "{file} missing");
+    assert!(script.contains("\"search-index/\""));
+    // Every shard the description names, a document per post-mortem and a
+    // file for each filter the page offers.
+    let meta = json(&out.join("search-index/meta.json"));
+    assert_eq!(meta["version"], 1);
+    assert_eq!(meta["docs"], BUNDLED.len());
+    let keys = meta["keys"].as_array().unwrap();
+    assert!(keys.len() > 100, "{keys:?}");
+    for key in keys {
+        let hex: String = key
+            .as_str()
+            .unwrap()
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let shard = out.join(format!("search-index/terms/{hex}.hsi"));
+        assert!(shard.is_file(), "{} missing", shard.display());
+    }
+    for n in 0..BUNDLED.len() {
+        assert!(out.join(format!("search-index/doc/{n}.hsi")).is_file());
+    }
+    for facet in ["severity", "status", "service", "category", "year"] {
+        assert!(
+            html.contains(&format!("data-filter=\"{facet}\"")),
+            "{facet}"
+        );
+        let file = out.join(format!("search-index/filter/{facet}.hsi"));
+        assert!(file.is_file(), "{} missing", file.display());
     }
     assert!(
         broken_links(out, page).is_empty(),

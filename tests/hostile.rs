@@ -524,7 +524,7 @@ fn a_post_mortem_named_review_does_not_take_another_ones_review_sheet() {
         .into_iter()
         .map(|r| r.url)
         .collect();
-    assert_eq!(urls, ["/incidents/2024/db/index.html"]);
+    assert_eq!(urls, ["incidents/2024/db/index.html"]);
 }
 
 #[test]

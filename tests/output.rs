@@ -277,13 +277,13 @@ fn the_search_index_is_byte_identical_between_two_builds() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         snapshot(&out)
             .into_iter()
-            .filter(|(path, _)| path.starts_with("pagefind/"))
+            .filter(|(path, _)| path.starts_with("search-index/"))
             .collect()
     };
     let (first, second) = (index("first"), index("second"));
     assert!(
-        first.keys().any(|k| k.starts_with("pagefind/index/"))
-            && first.keys().any(|k| k.starts_with("pagefind/fragment/")),
+        first.keys().any(|k| k.starts_with("search-index/terms/"))
+            && first.keys().any(|k| k.starts_with("search-index/doc/")),
         "{:?}",
         first.keys()
     );

@@ -1,7 +1,8 @@
 // Browser test of the search page: serves a built fixture archive below
 // `/archive/` (as a site with a base path) and, in headless Chromium,
 // searches, filters, reloads and clears, checking what the page shows and
-// where its links go.
+// where its links go; then reads the index from a host that sends its files
+// gzip-encoded.
 //
 // usage: node tests/browser/search.mjs SITE_DIR
 //
@@ -95,6 +96,16 @@ async function main() {
       );
     }
 
+    // The start of a word finds it as it is typed, and other forms of a
+    // word find it too (only the exact word is marked).
+    for (const words of ["zeppe", "zeppelins", "Zeppelin's"]) {
+      await input.fill(words);
+      seen = await shown(page);
+      check(seen.status === `2 post-mortems match “${words}”.`, `"${words}" finds both: "${seen.status}"`);
+    }
+    await input.fill("zeppelin");
+    await shown(page);
+
     await page.selectOption("select[data-filter=severity]", "P0");
     await page.waitForFunction(() => document.querySelectorAll(".search-result").length === 1);
     seen = await shown(page);
@@ -141,6 +152,20 @@ async function main() {
       `Clear empties the results and the address: ${page.url()}`,
     );
     check(errors.length === 0, `no script error: ${JSON.stringify(errors)}`);
+
+    // A host that sends the index's files with a gzip content encoding.
+    const encoding = await serveStatic(root, { prefix: PREFIX, encodeIndex: true });
+    try {
+      const other = `http://127.0.0.1:${encoding.address().port}${PREFIX}`;
+      await page.goto(`${other}search/index.html?q=zeppelin`, { waitUntil: "load" });
+      seen = await shown(page);
+      check(
+        seen.status === "2 post-mortems match “zeppelin”." && seen.titles.length === 2,
+        `files the browser decompressed are read too: "${seen.status}" ${JSON.stringify(seen.titles)}`,
+      );
+    } finally {
+      encoding.close();
+    }
   } finally {
     await browser.close();
     server.close();

@@ -1,6 +1,8 @@
 // A static file server for a built archive on 127.0.0.1, for the browser
 // scripts. The archive can be served below a path (`/archive/`), as a site
-// with a base path is; every request path is recorded in `requests`.
+// with a base path is; every request path is recorded in `requests`. With
+// `encodeIndex`, the search index's gzipped files are sent with a gzip
+// content encoding, as some hosts do, so the browser decompresses them.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -14,12 +16,11 @@ const TYPES = {
   ".xml": "application/xml",
   ".csv": "text/csv; charset=utf-8",
   ".svg": "image/svg+xml",
-  ".wasm": "application/wasm",
 };
 
 // Resolves to the listening server; its origin is
 // `http://127.0.0.1:${server.address().port}`.
-export function serveStatic(root, { prefix = "/", requests = [] } = {}) {
+export function serveStatic(root, { prefix = "/", requests = [], encodeIndex = false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
     requests.push(url.pathname);
@@ -40,7 +41,9 @@ export function serveStatic(root, { prefix = "/", requests = [] } = {}) {
         return;
       }
       const type = TYPES[path.extname(file)] || "application/octet-stream";
-      res.writeHead(200, { "content-type": type }).end(bytes);
+      const headers = { "content-type": type };
+      if (encodeIndex && file.endsWith(".hsi")) headers["content-encoding"] = "gzip";
+      res.writeHead(200, headers).end(bytes);
     });
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));

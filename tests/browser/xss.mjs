@@ -61,7 +61,7 @@ function htmlPages(root) {
 
 // Elements that would run script when clicked, hovered or focused, each
 // with the class of its nearest classed ancestor, to tell where it is.
-// URLs that do nothing (the theme's empty icon, Pagefind's form) are not.
+// URLs that do nothing (the theme's empty icon) are not.
 function armedMarkup() {
   const found = [];
   const scriptUrl = /^(javascript|vbscript|data):/i;
