@@ -2,23 +2,29 @@
 //! theme) queries, built in parallel from the search records.
 //!
 //! Under `search-index/`:
-//! - `meta.json`: the format version, a build stamp (the script adds it to
-//!   every address, so a browser never mixes two builds), the number of
-//!   documents and the shard keys;
-//! - `terms/<key>.hsi`: every word starting with `key` (its first two
-//!   characters, or three where two would make a large shard; the key's
-//!   UTF-8 bytes in hex), each with its postings;
+//! - `meta.json`: the format version, the build's stamp (a hash of every
+//!   record), the number of documents and the shard keys;
+//! - `terms/<key>.hsi`: `{build, body}`, the body holding every word in the
+//!   shard `key` (the word's first two characters, or three where two would
+//!   make a large shard; the file name is the key's UTF-8 bytes in hex),
+//!   each with its postings;
 //! - `doc/<n>.hsi`: one document's address, facts and text, for its result
 //!   and excerpt;
-//! - `filter/<facet>.hsi`: for each value of a facet, its documents.
+//! - `filter/<facet>.hsi`: `{build, body}`, the body holding each value of
+//!   the facet with its documents.
 //!
-//! Documents are numbered oldest first (a new post-mortem leaves the others'
-//! files as they were), so a listing newest first is the numbers in
-//! descending order. A posting list is a JSON array of `gap * 8 + weight`:
-//! the gap to the previous document number (the first counts from -1) and
-//! a BM25 term weight quantised to 1..=7. The `.hsi` files are gzipped JSON;
-//! the script also accepts them already decompressed, as a host that sends
-//! them with a gzip content encoding would leave them.
+//! Words are the text's runs of letters and digits after NFC normalisation
+//! and lower-casing; runs of Han and kana, written without spaces, are
+//! indexed as each character and each overlapping pair of characters. Documents are numbered oldest
+//! first (a new post-mortem leaves the others' files as they were), so a
+//! listing newest first is the numbers in descending order. A posting list
+//! is a JSON array of `gap * 16 + weight`: the gap to the previous document
+//! number (the first counts from -1) and a BM25 term weight quantised to
+//! 1..=15. A document list is the gaps alone. The script adds the stamp to
+//! every address it fetches, and a shard or facet file of another build
+//! makes it reload the index. The `.hsi` files are gzipped JSON; the script
+//! also accepts them already decompressed, as a host that sends them with a
+//! gzip content encoding would leave them.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -29,6 +35,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use rayon::prelude::*;
 use serde::Serialize;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::output::OutputFile;
 use crate::search::Record;
@@ -51,13 +58,55 @@ const TITLE_WEIGHT: u32 = 3;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// The words of a lower-cased text as the search page splits a query: runs
+/// `text` as the search page reads a query: in NFC (an editor may have
+/// saved decomposed accents), lower-cased.
+fn normalised(text: &str) -> String {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text.to_lowercase()
+    } else {
+        text.nfc().collect::<String>().to_lowercase()
+    }
+}
+
+/// Han, Hiragana and Katakana, written without spaces between words: their
+/// runs are indexed as each character and each overlapping pair of
+/// characters, so a word inside a sentence is found by its pairs.
+fn unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{3005}' | '\u{3040}'..='\u{30ff}' | '\u{31f0}'..='\u{31ff}' | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2fa1f}')
+}
+
+/// The words of a `normalised` text as the search page splits a query: runs
 /// of letters and digits (Unicode's Alphabetic and Number) of
-/// `MIN_WORD..=MAX_WORD` characters.
-fn words(lower: &str) -> impl Iterator<Item = &str> {
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| (MIN_WORD..=MAX_WORD).contains(&w.chars().count()))
+/// `MIN_WORD..=MAX_WORD` characters, and the pairs of `unspaced` runs.
+fn each_word<'t>(lower: &'t str, mut word: impl FnMut(&'t str)) {
+    for run in lower.split(|c: char| !c.is_alphanumeric()) {
+        let mut rest = run;
+        while let Some(first) = rest.chars().next() {
+            let kind = unspaced(first);
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| unspaced(c) != kind)
+                .map_or(rest.len(), |(i, _)| i);
+            let (segment, after) = rest.split_at(end);
+            rest = after;
+            if !kind {
+                if (MIN_WORD..=MAX_WORD).contains(&segment.chars().count()) {
+                    word(segment);
+                }
+                continue;
+            }
+            let mut bounds: Vec<usize> = segment.char_indices().map(|(i, _)| i).collect();
+            bounds.push(segment.len());
+            for one in bounds.windows(2) {
+                word(&segment[one[0]..one[1]]);
+            }
+            for pair in bounds.windows(3) {
+                word(&segment[pair[0]..pair[2]]);
+            }
+        }
+    }
 }
 
 /// A word's documents with its weighted count in each, in document order.
@@ -70,21 +119,17 @@ struct Counted {
 }
 
 fn count(record: &Record) -> Counted {
-    let content = record.content.to_lowercase();
-    let title = record
-        .meta
-        .get("title")
-        .map(|t| t.to_lowercase())
-        .unwrap_or_default();
+    let content = normalised(&record.content);
+    let title = normalised(record.meta.get("title").map_or("", String::as_str));
     let mut terms: HashMap<&str, u32> = HashMap::new();
     let mut length = 0;
-    for word in words(&content) {
+    each_word(&content, |word| {
         *terms.entry(word).or_default() += 1;
         length += 1;
-    }
-    for word in words(&title) {
+    });
+    each_word(&title, |word| {
         *terms.entry(word).or_default() += TITLE_WEIGHT - 1;
-    }
+    });
     Counted {
         terms: terms
             .into_iter()
@@ -99,6 +144,13 @@ struct Doc<'a> {
     url: &'a str,
     meta: &'a BTreeMap<String, String>,
     text: &'a str,
+}
+
+/// A shard's or facet file's content with the build it belongs to.
+#[derive(Serialize)]
+struct Stamped<'a, T> {
+    build: &'a str,
+    body: T,
 }
 
 #[derive(Serialize)]
@@ -148,10 +200,10 @@ fn encode(postings: &[(u32, u32)], lengths: &[u32], average: f32) -> Vec<u64> {
             let tf = tf as f32;
             let norm = 1.0 - B + B * lengths[doc as usize] as f32 / average;
             let score = tf * (K1 + 1.0) / (tf + K1 * norm);
-            let weight = (score / (K1 + 1.0) * 7.0).round().clamp(1.0, 7.0) as u64;
+            let weight = (score / (K1 + 1.0) * 15.0).round().clamp(1.0, 15.0) as u64;
             let gap = (i64::from(doc) - previous) as u64;
             previous = i64::from(doc);
-            gap * 8 + weight
+            gap * 16 + weight
         })
         .collect()
 }
@@ -174,7 +226,7 @@ pub fn write<E: Send>(
                 meta: &record.meta,
                 text: &record.content,
             }));
-            let stamp = stamp(&bytes);
+            let stamp = stamp(&bytes) ^ stamp(&json(&record.filters)).rotate_left(1);
             sink(OutputFile {
                 path: format!("{DIR}/doc/{n}.hsi"),
                 bytes,
@@ -186,9 +238,14 @@ pub fn write<E: Send>(
     let average = (lengths.iter().map(|&l| u64::from(l)).sum::<u64>() as f32
         / lengths.len().max(1) as f32)
         .max(1.0);
-    let mut build = counted
-        .iter()
-        .fold(0u64, |acc, (_, s)| acc.rotate_left(5) ^ s);
+    // Every shard and facet file carries it: a page opened before a new
+    // build was deployed sees the change and reloads the index.
+    let build = format!(
+        "{:016x}",
+        counted
+            .iter()
+            .fold(records.len() as u64, |acc, (_, s)| acc.rotate_left(5) ^ s)
+    );
 
     // Inverted: word → postings in document order (each piece of the fold
     // covers consecutive documents; the merge keeps them in order).
@@ -235,39 +292,37 @@ pub fn write<E: Send>(
             .or_default()
             .push((word, postings));
     }
-    let shard_stamps: Vec<u64> = shards
+    shards
         .par_iter_mut()
         .map(|(key, words)| {
             words.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            let body: BTreeMap<&str, Vec<u64>> = words
+            let words: BTreeMap<&str, Vec<u64>> = words
                 .iter()
                 .map(|(word, postings)| (word.as_str(), encode(postings, &lengths, average)))
                 .collect();
-            let bytes = gzip(&json(&body));
-            let stamp = stamp(&bytes);
             sink(OutputFile {
                 path: format!("{DIR}/terms/{}.hsi", hex(key)),
-                bytes,
-            })?;
-            Ok(stamp)
+                bytes: gzip(&json(&Stamped {
+                    build: &build,
+                    body: words,
+                })),
+            })
         })
-        .collect::<Result<_, E>>()?;
+        .collect::<Result<(), E>>()?;
 
     let filters = filters(&records);
     for (facet, values) in &filters {
-        let bytes = gzip(&json(values));
-        build = build.rotate_left(5) ^ stamp(&bytes);
         sink(OutputFile {
             path: format!("{DIR}/filter/{facet}.hsi"),
-            bytes,
+            bytes: gzip(&json(&Stamped {
+                build: &build,
+                body: values,
+            })),
         })?;
-    }
-    for s in shard_stamps {
-        build = build.rotate_left(5) ^ s;
     }
     let meta = Meta {
         version: VERSION,
-        build: format!("{build:016x}"),
+        build: build.clone(),
         docs: records.len(),
         keys: shards.keys().map(String::as_str).collect(),
     };
@@ -361,23 +416,42 @@ mod tests {
         let key: String = word.chars().take(2).collect();
         let shard = &files[&format!("{DIR}/terms/{}.hsi", hex(&key))];
         let mut doc: i64 = -1;
-        shard[word]
+        shard["body"][word]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| {
                 let v = v.as_u64().unwrap();
-                doc += (v / 8) as i64;
-                (doc as u64, v % 8)
+                doc += (v / 16) as i64;
+                (doc as u64, v % 16)
             })
             .collect()
     }
 
+    fn words_of(text: &str) -> Vec<String> {
+        let lower = normalised(text);
+        let mut words = Vec::new();
+        each_word(&lower, |w| words.push(w.to_string()));
+        words
+    }
+
     #[test]
     fn splits_words_as_the_script_does() {
-        let text = "Rollback of v2.3: DNS-Störung, 503s; a I/O x".to_lowercase();
-        let words: Vec<&str> = words(&text).collect();
-        assert_eq!(words, ["rollback", "of", "v2", "dns", "störung", "503s"]);
+        assert_eq!(
+            words_of("Rollback of v2.3: DNS-Störung, 503s; a I/O x"),
+            ["rollback", "of", "v2", "dns", "störung", "503s"]
+        );
+        // Decomposed accents are composed first, as the script does.
+        assert_eq!(words_of("Zersto\u{308}rung"), ["zerstörung"]);
+        // Han and kana as each character and each pair, other scripts
+        // beside them as words.
+        assert_eq!(
+            words_of("東京リーでDB障害。雨"),
+            [
+                "東", "京", "リ", "ー", "で", "東京", "京リ", "リー", "ーで", "db", "障", "害",
+                "障害", "雨"
+            ]
+        );
     }
 
     #[test]
@@ -413,15 +487,20 @@ mod tests {
         // Three in the text of the second (one in its title, counted thrice)
         // weigh more than one passing mention in the first.
         assert!(queue[1].1 > queue[0].1, "{queue:?}");
-        assert!(queue.iter().all(|p| (1..=7).contains(&p.1)));
+        assert!(queue.iter().all(|p| (1..=15).contains(&p.1)));
         assert_eq!(
             postings(&files, "resolvers"),
             [(0, postings(&files, "resolvers")[0].1)]
         );
-        // Filters are gaps too: Jobs is documents 1 and 2.
+        // Filters are gaps too: Jobs is documents 1 and 2. Each file carries
+        // the build's stamp.
         assert_eq!(
             files[&format!("{DIR}/filter/service.hsi")],
-            serde_json::json!({"Edge": [1], "Jobs": [2, 1]})
+            serde_json::json!({"build": meta["build"], "body": {"Edge": [1], "Jobs": [2, 1]}})
+        );
+        assert_eq!(
+            files[&format!("{DIR}/terms/{}.hsi", hex("qu"))]["build"],
+            meta["build"]
         );
         let keys: Vec<&str> = meta["keys"]
             .as_array()
@@ -449,8 +528,11 @@ mod tests {
         let keys = files[&format!("{DIR}/meta.json")]["keys"].clone();
         assert_eq!(keys, serde_json::json!(["re", "req", "res"]));
         let re = &files[&format!("{DIR}/terms/{}.hsi", hex("re"))];
-        assert_eq!(re.as_object().unwrap().keys().collect::<Vec<_>>(), ["re"]);
-        assert!(files[&format!("{DIR}/terms/{}.hsi", hex("res"))]["restart"].is_array());
+        assert_eq!(
+            re["body"].as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["re"]
+        );
+        assert!(files[&format!("{DIR}/terms/{}.hsi", hex("res"))]["body"]["restart"].is_array());
     }
 
     #[test]
@@ -471,6 +553,13 @@ mod tests {
             out.into_inner().unwrap()
         };
         assert_eq!(bytes(make()), bytes(make()));
+        // Any change to a record is a new build.
+        let mut changed = make();
+        changed[1]
+            .filters
+            .insert("service".into(), vec!["Cache".into()]);
+        let stamp = |files: BTreeMap<String, Vec<u8>>| files[&format!("{DIR}/meta.json")].clone();
+        assert_ne!(stamp(bytes(make())), stamp(bytes(changed)));
     }
 
     proptest::proptest! {
@@ -494,8 +583,8 @@ mod tests {
                 .map(|k| k.as_str().unwrap().to_string())
                 .collect();
             for text in &texts {
-                let lower = text.to_lowercase();
-                for word in words(&lower) {
+                for word in words_of(text) {
+                    let word = word.as_str();
                     let three: String = word.chars().take(3).collect();
                     let key = if word.chars().count() >= 3 && keys.contains(&three) {
                         three
@@ -503,7 +592,7 @@ mod tests {
                         word.chars().take(2).collect()
                     };
                     let shard = &files[&format!("{DIR}/terms/{}.hsi", hex(&key))];
-                    proptest::prop_assert!(shard[word].is_array(), "{word} not in {key}");
+                    proptest::prop_assert!(shard["body"][word].is_array(), "{word} not in {key}");
                 }
             }
         }

@@ -305,11 +305,38 @@ fn search_finds_filters_and_keeps_the_search_in_the_address() {
         "ended: 2023-12-20T10:40:00+01:00",
     );
     site.write("2023/checkout-slow.md", &older);
+    // Japanese, and German saved with a decomposed umlaut.
+    let tokyo = edit(
+        &edit(
+            &edit(
+                VALID,
+                "title: Checkout errors after a connection-pool setting was pushed everywhere",
+                "title: Tokyo region database failover",
+            ),
+            "A handful of complaints on social media.",
+            "東京リージョンでデータベース障害が発生しました。 Die Zersto\u{308}rung der Warteschlange.",
+        ),
+        "services: [checkout]",
+        "services: [payments]",
+    );
+    site.write("2022/tokyo-db.md", &tokyo);
     let out = site.out("public");
     let built = build(&site.root(), &out, &[], Some("1717200000"));
     assert!(built.status.success(), "{}", stderr(&built));
+    // The next build, deployed while the page is open: one more zeppelin.
+    site.write(
+        "2024/airship.md",
+        &zeppelin(&edit(
+            VALID,
+            "title: Checkout errors after a connection-pool setting was pushed everywhere",
+            "title: Airship telemetry lost",
+        )),
+    );
+    let next = site.out("next");
+    let built = build(&site.root(), &next, &[], Some("1717200000"));
+    assert!(built.status.success(), "{}", stderr(&built));
 
-    let (status, output) = run_node("search.mjs", &[out.as_os_str()]);
+    let (status, output) = run_node("search.mjs", &[out.as_os_str(), next.as_os_str()]);
     match status {
         Some(status) if status.success() => {}
         Some(status) => panic!("the search test failed ({status}):\n{output}"),

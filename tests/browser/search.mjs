@@ -4,11 +4,13 @@
 // where its links go; then reads the index from a host that sends its files
 // gzip-encoded.
 //
-// usage: node tests/browser/search.mjs SITE_DIR
+// usage: node tests/browser/search.mjs SITE_DIR NEXT_SITE_DIR
 //
-// The archive is `tests/browser.rs`'s fixture: three post-mortems, two of
+// The archive is `tests/browser.rs`'s fixture: four post-mortems, two of
 // them mentioning "zeppelin" (one P0 in Payments API, one P1 in Checkout),
-// and a third in Checkout from the year before.
+// a third in Checkout from the year before, a fourth in Payments API with
+// Japanese text and a German word saved decomposed. NEXT_SITE_DIR is the
+// next build, with a third zeppelin, deployed while the page is open.
 //
 // Environment: HINDSIGHT_CHROMIUM (default /usr/bin/chromium),
 // HINDSIGHT_BROWSER_TIMEOUT_MS (each wait; default 20000).
@@ -35,18 +37,18 @@ function check(ok, what) {
   if (!ok) failed.push(what);
 }
 
-async function shown(page) {
-  await page.waitForFunction(() => document.getElementById("search-status").textContent !== "", null, {
-    timeout: WAIT_MS,
-  });
-  // The status is written before the results' data arrive.
+// What the page shows once the search for `words` (when given) has its
+// status and every result of its first page in the list.
+async function shown(page, words) {
   await page.waitForFunction(
-    () => {
-      const more = document.getElementById("search-more");
+    (words) => {
+      const status = document.getElementById("search-status").textContent;
+      if (status === "" || (words !== undefined && !status.includes(`“${words}”`))) return false;
       const count = document.querySelectorAll(".search-result").length;
-      return count > 0 || /Nothing matches/.test(document.getElementById("search-status").textContent) || !more.hidden;
+      const total = /(\d[\d,]*) post-mortems? match/.exec(status);
+      return total ? count === Math.min(Number(total[1].replace(/,/g, "")), 10) : count === 0;
     },
-    null,
+    words,
     { timeout: WAIT_MS },
   );
   return {
@@ -58,9 +60,9 @@ async function shown(page) {
 }
 
 async function main() {
-  const root = process.argv[2] ? path.resolve(process.argv[2]) : null;
-  if (!root || !fs.existsSync(path.join(root, "search/index.html"))) {
-    console.error("usage: node tests/browser/search.mjs SITE_DIR (a built archive)");
+  const [root, next] = process.argv.slice(2, 4).map((dir) => (dir ? path.resolve(dir) : null));
+  if (!root || !next || ![root, next].every((dir) => fs.existsSync(path.join(dir, "search/index.html")))) {
+    console.error("usage: node tests/browser/search.mjs SITE_DIR NEXT_SITE_DIR (built archives)");
     process.exit(2);
   }
   const server = await serveStatic(root, { prefix: PREFIX });
@@ -78,7 +80,7 @@ async function main() {
     check(await page.locator("#search-note").isHidden(), "the over-HTTP note is hidden once search works");
 
     await input.fill("zeppelin");
-    let seen = await shown(page);
+    let seen = await shown(page, "zeppelin");
     check(seen.status === "2 post-mortems match “zeppelin”.", `two matches for zeppelin: "${seen.status}"`);
     check(
       seen.titles.length === 2 && seen.titles.includes(PAYMENTS) && seen.titles.includes(CHECKOUT),
@@ -100,11 +102,28 @@ async function main() {
     // word find it too (only the exact word is marked).
     for (const words of ["zeppe", "zeppelins", "Zeppelin's"]) {
       await input.fill(words);
-      seen = await shown(page);
+      seen = await shown(page, words);
       check(seen.status === `2 post-mortems match “${words}”.`, `"${words}" finds both: "${seen.status}"`);
     }
+    // Words inside Japanese text are found by their pairs of characters;
+    // a decomposed umlaut is found as typed.
+    for (const words of ["障害", "データ", "zerstörung"]) {
+      await input.fill(words);
+      seen = await shown(page, words);
+      check(
+        seen.status === `1 post-mortem matches “${words}”.` && seen.titles[0] === "Tokyo region database failover",
+        `"${words}" finds the Tokyo post-mortem: "${seen.status}" ${JSON.stringify(seen.titles)} ${JSON.stringify(seen.marks)}`,
+      );
+    }
+    await input.fill("!!!");
+    await page.waitForFunction(() => /no word/.test(document.getElementById("search-status").textContent));
+    check(
+      (await page.locator("#search-status").textContent()) === "“!!!” has no word of two letters or more to search for. " &&
+        (await page.locator(".search-result").count()) === 0,
+      "punctuation alone says there is nothing to search for",
+    );
     await input.fill("zeppelin");
-    await shown(page);
+    await shown(page, "zeppelin");
 
     await page.selectOption("select[data-filter=severity]", "P0");
     await page.waitForFunction(() => document.querySelectorAll(".search-result").length === 1);
@@ -142,6 +161,7 @@ async function main() {
     );
 
     await input.fill("quokka");
+    await page.waitForFunction(() => /^Nothing matches/.test(document.getElementById("search-status").textContent));
     seen = await shown(page);
     check(seen.status.startsWith("Nothing matches.") && seen.titles.length === 0, `no match says so: "${seen.status}"`);
 
@@ -152,6 +172,46 @@ async function main() {
       `Clear empties the results and the address: ${page.url()}`,
     );
     check(errors.length === 0, `no script error: ${JSON.stringify(errors)}`);
+
+    // A filter in the address that no post-mortem has is said, not hidden.
+    await page.goto(`${base}search/index.html?q=zeppelin&service=nope`, { waitUntil: "load" });
+    seen = await shown(page);
+    check(
+      seen.status === "No post-mortem has service “nope”, so that filter is off. 2 post-mortems match “zeppelin”.",
+      `an unknown filter value is named: "${seen.status}"`,
+    );
+
+    // A new build deployed while the page is open: the first file of the
+    // new index the page reads makes it read the new index.
+    await page.goto(`${base}search/index.html?q=zeppelin`, { waitUntil: "load" });
+    seen = await shown(page);
+    server.root = next;
+    await input.fill("payments");
+    seen = await shown(page, "payments");
+    await input.fill("zeppelin");
+    await page.waitForFunction(() => /^3 /.test(document.getElementById("search-status").textContent));
+    seen = await shown(page);
+    check(
+      seen.status === "3 post-mortems match “zeppelin”." && seen.titles.includes("Airship telemetry lost"),
+      `the new build's index is read: "${seen.status}" ${JSON.stringify(seen.titles)}`,
+    );
+    server.root = root;
+
+    // A file that failed once is fetched again by the next search, and the
+    // failure leaves no stale results on the page.
+    const flaky = await serveStatic(root, { prefix: PREFIX, failOnce: "/terms/" });
+    try {
+      const other = `http://127.0.0.1:${flaky.address().port}${PREFIX}`;
+      await page.goto(`${other}search/index.html?q=zeppelin`, { waitUntil: "load" });
+      await page.waitForFunction(() => /could not be read/.test(document.getElementById("search-status").textContent));
+      check((await page.locator(".search-result").count()) === 0, "a failed search shows no results");
+      await input.fill("zeppelin ");
+      await page.waitForFunction(() => /match/.test(document.getElementById("search-status").textContent));
+      seen = await shown(page, "zeppelin");
+      check(seen.status === "2 post-mortems match “zeppelin”.", `the next search fetches it again: "${seen.status}"`);
+    } finally {
+      flaky.close();
+    }
 
     // A host that sends the index's files with a gzip content encoding.
     const encoding = await serveStatic(root, { prefix: PREFIX, encodeIndex: true });

@@ -3,6 +3,9 @@
 // with a base path is; every request path is recorded in `requests`. With
 // `encodeIndex`, the search index's gzipped files are sent with a gzip
 // content encoding, as some hosts do, so the browser decompresses them.
+// With `failOnce`, the first request whose path contains that string is
+// answered 503. Setting `server.root` serves another folder from then on
+// (a new build deployed).
 
 import fs from "node:fs";
 import http from "node:http";
@@ -20,10 +23,17 @@ const TYPES = {
 
 // Resolves to the listening server; its origin is
 // `http://127.0.0.1:${server.address().port}`.
-export function serveStatic(root, { prefix = "/", requests = [], encodeIndex = false } = {}) {
+export function serveStatic(first, { prefix = "/", requests = [], encodeIndex = false, failOnce = null } = {}) {
+  let failing = failOnce;
   const server = http.createServer((req, res) => {
+    const root = server.root;
     const url = new URL(req.url, "http://127.0.0.1");
     requests.push(url.pathname);
+    if (failing && url.pathname.includes(failing)) {
+      failing = null;
+      res.writeHead(503, { "content-type": "text/plain" }).end("unavailable");
+      return;
+    }
     if (!url.pathname.startsWith(prefix)) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
@@ -46,5 +56,6 @@ export function serveStatic(root, { prefix = "/", requests = [], encodeIndex = f
       res.writeHead(200, headers).end(bytes);
     });
   });
+  server.root = first;
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }

@@ -19,31 +19,78 @@ const root = new URL(form.getAttribute("data-root") || "./", location.href);
 const INDEX = "search-index/";
 // The index's format; a different one is a site built by another version.
 const VERSION = 1;
-// How much more an exact word weighs than a longer word it begins.
-const PREFIX_WEIGHT = 0.6;
+// What a longer word or another form of a query word weighs, against 1 for
+// the word itself.
+const FORM_WEIGHT = 0.6;
 // Words of an excerpt.
 const EXCERPT_WORDS = 24;
+// A query shown longer than this in the status line is cut.
+const QUOTED_CHARS = 60;
 
-// As `search_index::words`: runs of letters and digits, lower-cased.
+// As `search_index::each_word`: runs of letters and digits, in NFC and
+// lower-cased; within them, runs of Han and kana as each character and
+// each overlapping pair.
 const WORD = /[\p{Alphabetic}\p{N}]+/gu;
-function words(text) {
-  return (text.normalize("NFC").toLowerCase().match(WORD) || []).filter((w) => {
-    const length = [...w].length;
-    return length >= 2 && length <= 40;
-  });
+const UNSPACED = /^[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2fa1f}]$/u;
+
+// The index's words in `text` (already normalised), each with whether it
+// is unspaced. For a query, a run of unspaced characters is its pairs
+// alone (they hold its characters).
+function wordsOf(text, query = false) {
+  const found = [];
+  for (const [run] of text.matchAll(WORD)) {
+    let segment = [];
+    let unspaced = null;
+    const flush = () => {
+      if (unspaced) {
+        if (!query || segment.length === 1) for (const c of segment) found.push({ word: c, unspaced });
+        for (let i = 0; i + 1 < segment.length; i++) found.push({ word: segment[i] + segment[i + 1], unspaced });
+      } else if (segment.length >= 2 && segment.length <= 40) {
+        found.push({ word: segment.join(""), unspaced });
+      }
+      segment = [];
+    };
+    for (const c of run) {
+      const kind = UNSPACED.test(c);
+      if (kind !== unspaced && segment.length) flush();
+      unspaced = kind;
+      segment.push(c);
+    }
+    if (segment.length) flush();
+  }
+  return found;
 }
 
-// The start a query word shares with its other forms: `outages` and
-// `outage` with `outag`, `failed` with `failing` and `failure` (`fail`).
+function normalised(text) {
+  return text.normalize("NFC").toLowerCase();
+}
+
+// Endings taken off a query word to find its other forms, and the endings
+// those forms may have: `outages` finds `outage`, `failed` finds `failure`
+// and `failing`, `failure` finds `failed`.
+const ENDINGS = ["ations", "ation", "ings", "ing", "ures", "ure", "ies", "ied", "ed", "es", "s", "ly", "y"];
+const FORMS = new Set(["", "e", "s", "es", "ed", "d", "ing", "ings", "y", "ies", "ied", "ure", "ures", "ion", "ions", "ation", "ations", "ly", "ment", "ments"]);
+
 function stem(word) {
-  for (const suffix of ["ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s", "ly"]) {
-    if (word.endsWith(suffix) && [...word].length - suffix.length >= 4) {
-      word = word.slice(0, -suffix.length);
-      break;
-    }
+  for (const ending of ENDINGS) {
+    if (word.endsWith(ending) && [...word].length - ending.length >= 4) return word.slice(0, -ending.length);
   }
-  if (/[eyi]$/.test(word) && [...word].length > 4) word = word.slice(0, -1);
   return word;
+}
+
+// A query word: what it matches besides itself.
+function queryWord({ word, unspaced }, prefixes) {
+  const length = [...word].length;
+  return { word, stem: unspaced || length < 4 ? word : stem(word), prefix: !unspaced && (length > 2 || prefixes) };
+}
+
+// How much `term` counts for query word `q`: 1 for the word itself, less
+// for a longer word it begins (as it is typed) or another form of it.
+function weight(term, q) {
+  if (term === q.word) return 1;
+  if (q.prefix && term.startsWith(q.word)) return FORM_WEIGHT;
+  if (q.stem !== q.word && term.startsWith(q.stem) && FORMS.has(term.slice(q.stem.length))) return FORM_WEIGHT;
+  return 0;
 }
 
 function hex(key) {
@@ -55,11 +102,16 @@ function gaps(list) {
   return list.map((gap) => (doc += gap));
 }
 
+// The index changed under the page (a new build was deployed).
+class Stale extends Error {}
+
 class Index {
   constructor(base, meta) {
     this.base = base;
     this.meta = meta;
     this.keys = new Set(meta.keys);
+    // Two-character keys split into three-character ones.
+    this.split = new Set(meta.keys.filter((k) => [...k].length === 3).map((k) => [...k].slice(0, 2).join("")));
     this.files = new Map();
     this.docs = new Map();
   }
@@ -86,10 +138,17 @@ class Index {
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  // A shard or facet file, fetched once and shared by every search.
-  file(path) {
-    if (!this.files.has(path)) this.files.set(path, this.read(path));
-    return this.files.get(path);
+  // The body of a shard or facet file of this build, fetched once and
+  // shared by every search; one that failed is fetched again next time.
+  async file(path) {
+    if (!this.files.has(path)) {
+      const pending = this.read(path);
+      this.files.set(path, pending);
+      pending.catch(() => this.files.get(path) === pending && this.files.delete(path));
+    }
+    const { build, body } = await this.files.get(path);
+    if (build !== this.meta.build) throw new Stale();
+    return body;
   }
 
   // A result's document. A newer search aborts the fetches of the one it
@@ -107,23 +166,24 @@ class Index {
     return this.keys.has(two) ? two : null;
   }
 
-  // Each document's score for one query word (0 where it is missing): the
-  // word itself, and the words that begin with its stem at a lower weight.
-  async scores(word) {
-    const long = [...word].length > 2;
-    const start = long ? stem(word) : word;
-    const key = this.shardOf(start);
+  // Each document's score for one query word (0 where it is missing). A
+  // longer word or another form never counts for more than the word
+  // itself would where both are as frequent.
+  async scores(q) {
     const found = new Float64Array(this.meta.docs);
+    const key = this.shardOf(q.stem);
     if (key === null) return found;
     const shard = await this.file(`terms/${hex(key)}.hsi`);
+    const idf = (postings) => Math.log(1 + (this.meta.docs - postings.length + 0.5) / (postings.length + 0.5));
+    const exact = Object.hasOwn(shard, q.word) ? idf(shard[q.word]) : Infinity;
     for (const [term, postings] of Object.entries(shard)) {
-      if (term !== word && !(long && term.startsWith(start))) continue;
-      const idf = Math.log(1 + (this.meta.docs - postings.length + 0.5) / (postings.length + 0.5));
-      const factor = term === word ? 1 : PREFIX_WEIGHT;
+      const factor = weight(term, q);
+      if (!factor) continue;
+      const rarity = Math.min(idf(postings), exact);
       let doc = -1;
       for (const value of postings) {
-        doc += Math.floor(value / 8);
-        const score = idf * (value % 8) * factor;
+        doc += Math.floor(value / 16);
+        const score = rarity * (value % 16) * factor;
         if (score > found[doc]) found[doc] = score;
       }
     }
@@ -143,13 +203,20 @@ class Index {
     return allowed;
   }
 
-  // Every post-mortem with all the words of `term` (a word shorter than two
-  // characters is ignored) and every filter's value: the best match first,
-  // then the newest; newest first without words.
-  async search(term, filters, signal) {
-    const wordsOfTerm = [...new Set(words(term))];
-    const [allowed, ...perWord] = await Promise.all([this.matching(filters), ...wordsOfTerm.map((w) => this.scores(w))]);
-    if (perWord.length === 0 && term.trim() && !allowed) return [];
+  // The query's words, deduplicated. A two-letter word also finds longer
+  // ones where its shard holds them all.
+  queryWords(term) {
+    const seen = new Map();
+    for (const w of wordsOf(normalised(term), true)) {
+      if (!seen.has(w.word)) seen.set(w.word, queryWord(w, !this.split.has(w.word)));
+    }
+    return [...seen.values()];
+  }
+
+  // Every post-mortem with all the query's words and every filter's value:
+  // the best match first, then the newest; newest first without words.
+  async search(queryWords, filters, signal) {
+    const [allowed, ...perWord] = await Promise.all([this.matching(filters), ...queryWords.map((q) => this.scores(q))]);
     // Score and number in one sortable key: documents number under 2^20.
     const keys = [];
     for (let doc = 0; doc < this.meta.docs; doc++) {
@@ -167,20 +234,21 @@ class Index {
     const ranked = Float64Array.from(keys).sort().reverse();
     return Array.from(ranked, (key) => {
       const doc = key % 2 ** 20;
-      return { data: () => this.doc(doc, signal).then((d) => ({ ...d, excerpt: excerpt(d.text || "", wordsOfTerm) })) };
+      return { data: () => this.doc(doc, signal).then((d) => ({ ...d, excerpt: excerpt(d.text || "", queryWords) })) };
     });
   }
 }
 
-// Where the words of the query are thickest in `text`: about
-// `EXCERPT_WORDS` words with the query's words marked, as text and
-// <mark> pieces; never markup.
-function excerpt(text, queryWords) {
-  const starts = queryWords.map((w) => ([...w].length > 2 ? stem(w) : w));
+// Where the query's words are thickest in `text`: about `EXCERPT_WORDS`
+// words with the matching ones marked, as text and <mark> pieces; never
+// markup. Without query words, the text's start after its title.
+function excerpt(raw, queryWords) {
+  let text = raw.normalize("NFC");
+  if (!queryWords.length) text = text.slice(text.indexOf("\n") + 1);
   const spans = [];
   for (const match of text.matchAll(WORD)) {
-    const lower = match[0].toLowerCase();
-    const hit = queryWords.includes(lower) || starts.some((s, i) => [...queryWords[i]].length > 2 && lower.startsWith(s));
+    const terms = wordsOf(match[0].toLowerCase());
+    const hit = terms.some((t) => queryWords.some((q) => weight(t.word, q) > 0));
     spans.push({ at: match.index, end: match.index + match[0].length, hit });
   }
   if (spans.length === 0) return [];
@@ -217,6 +285,9 @@ let generation = 0;
 let aborter = new AbortController();
 let results = [];
 let shown = 0;
+// Said once, with the first results: filters in the address that the page
+// does not offer.
+let notice = "";
 
 function unavailable(reason) {
   note.classList.add("note-warning");
@@ -242,10 +313,19 @@ function remember(term, filters) {
 function restore() {
   const params = new URLSearchParams(location.search);
   input.value = params.get("q") || "";
+  const ignored = [];
   for (const select of selects) {
     const value = params.get(select.getAttribute("data-filter"));
-    if (value !== null && Array.from(select.options).some((o) => o.value === value)) select.value = value;
+    if (value === null || value === "") continue;
+    if (Array.from(select.options).some((o) => o.value === value)) select.value = value;
+    else ignored.push(`${select.parentElement.firstChild.textContent.trim().toLowerCase()} “${quoted(value)}”`);
   }
+  if (ignored.length) notice = `No post-mortem has ${ignored.join(" or ")}, so that filter is off. `;
+}
+
+function quoted(text) {
+  const chars = [...text];
+  return chars.length > QUOTED_CHARS ? `${chars.slice(0, QUOTED_CHARS).join("")}…` : text;
 }
 
 // The excerpt's pieces as nodes: text, and the query's words in <mark>s.
@@ -297,7 +377,23 @@ function resultItem(data) {
 
 const UNREADABLE = "The search index could not be read. Reload the page to try again.";
 
-async function showMore(mine) {
+// Fetches and shows the next results of search `mine`; a second click
+// while they load does nothing.
+let loading = null;
+function showMore(mine) {
+  if (loading && loading.mine === mine) return loading.done;
+  more.disabled = true;
+  const current = { mine };
+  current.done = appendNext(mine).finally(() => {
+    if (loading !== current) return;
+    loading = null;
+    more.disabled = false;
+  });
+  loading = current;
+  return current.done;
+}
+
+async function appendNext(mine) {
   const next = results.slice(shown, shown + SHOWN_AT_ONCE);
   shown += next.length;
   // All are fetched at once; each is shown as soon as those above it are.
@@ -308,13 +404,20 @@ async function showMore(mine) {
     try {
       item = resultItem(await data);
     } catch {
-      if (mine === generation) statusLine.textContent = UNREADABLE;
+      if (mine === generation) failed();
       return;
     }
     if (mine !== generation) return;
     list.append(item);
   }
   more.hidden = shown >= results.length;
+}
+
+function failed() {
+  results = [];
+  list.replaceChildren();
+  more.hidden = true;
+  statusLine.textContent = UNREADABLE;
 }
 
 function describe(count, term, filtered) {
@@ -325,35 +428,55 @@ function describe(count, term, filtered) {
       : "Nothing matches. Try fewer or other words.";
   }
   if (!term) return `${what} these filters, newest first.`;
-  return `${what} “${term}”${filtered ? " with these filters" : ""}.`;
+  return `${what} “${quoted(term)}”${filtered ? " with these filters" : ""}.`;
 }
 
 async function run() {
   const mine = ++generation;
   aborter.abort();
   aborter = new AbortController();
+  more.hidden = true;
   const { term, filters } = wanted();
   const filtered = Object.keys(filters).length > 0;
   remember(term, filters);
-  if (!term && !filtered) {
+  const said = notice;
+  notice = "";
+  let queryWords = index.queryWords(term);
+  // Punctuation, or letters alone: nothing to look up.
+  const wordless = term && !queryWords.length ? `“${quoted(term)}” has no word of two letters or more to search for. ` : "";
+  if (!queryWords.length && !filtered) {
     results = [];
     list.replaceChildren();
-    statusLine.textContent = "";
-    more.hidden = true;
+    statusLine.textContent = said + wordless;
     return;
   }
   let found;
-  try {
-    found = await index.search(term, filters, aborter.signal);
-  } catch {
-    if (mine === generation) statusLine.textContent = UNREADABLE;
-    return;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      found = await index.search(queryWords, filters, aborter.signal);
+      break;
+    } catch (error) {
+      if (mine !== generation) return;
+      if (!(error instanceof Stale) || attempt > 0) {
+        failed();
+        return;
+      }
+      // A new build was deployed since the page opened: read its index.
+      try {
+        index = await Index.open(root);
+      } catch {
+        failed();
+        return;
+      }
+      if (mine !== generation) return;
+      queryWords = index.queryWords(term);
+    }
   }
   if (mine !== generation) return;
   results = found;
   shown = 0;
   list.replaceChildren();
-  statusLine.textContent = describe(results.length, term, filtered);
+  statusLine.textContent = said + wordless + describe(results.length, queryWords.length ? term : "", filtered);
   await showMore(mine);
 }
 
