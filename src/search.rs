@@ -181,21 +181,40 @@ pub fn records(post_mortems: &[&PostMortem], summaries: &[Arc<IncidentSummary>])
         .collect()
 }
 
-/// Text of rendered HTML, for indexing: tags dropped, entities decoded.
+/// Inline elements: their tags join the text on either side, so a word
+/// with a bold part stays one word.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "cite", "code", "del", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
+    "small", "span", "strong", "sub", "sup", "u", "var",
+];
+
+/// Text of rendered HTML, for indexing: tags dropped (a block's tags leave
+/// a space), entities decoded.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let tag = &rest[open + 1..open + close];
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        if !INLINE
+            .iter()
+            .any(|inline| name.eq_ignore_ascii_case(inline))
+        {
+            out.push(' ');
         }
+        rest = &rest[open + close + 1..];
     }
+    out.push_str(rest);
     out.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
@@ -218,5 +237,14 @@ mod tests {
     #[test]
     fn strips_tags_and_decodes_entities() {
         assert_eq!(strip_tags("<p>a &lt;b&gt; &amp; c</p>").trim(), "a <b> & c");
+        // A word with a bold or linked part stays one word; blocks and line
+        // breaks still separate words.
+        assert_eq!(
+            strip_tags(
+                "<p>in<strong>cred</strong>ible <a href=\"x\">li</a>nk</p><p>next<br>line</p>"
+            )
+            .trim(),
+            "incredible link  next line"
+        );
     }
 }
