@@ -78,4 +78,10 @@
       location.reload();
     }
   });
+  // A new search index (built once saves pause): the search page reads it.
+  var index = null;
+  source.addEventListener("search", function (event) {
+    if (index !== null && event.data !== index) window.dispatchEvent(new Event("hindsight:search-index"));
+    index = event.data;
+  });
 })();

@@ -126,7 +126,10 @@ pub struct FacetValue {
 pub fn facets(summaries: &[Arc<IncidentSummary>]) -> Vec<Facet> {
     let mut counts: [BTreeMap<String, (usize, usize, String)>; 5] = Default::default();
     for s in summaries {
-        for (i, (_, values)) in facet_values(s).into_iter().enumerate() {
+        for (i, (_, mut values)) in facet_values(s).into_iter().enumerate() {
+            // A post-mortem may name a service twice (by id and by name).
+            values.sort_unstable();
+            values.dedup();
             for value in values {
                 let (rank, label) = match i {
                     0 if !s.severity_name.is_empty() => (
@@ -182,10 +185,11 @@ pub fn records(post_mortems: &[&PostMortem], summaries: &[Arc<IncidentSummary>])
 }
 
 /// Inline elements: their tags join the text on either side, so a word
-/// with a bold part stays one word.
+/// with a bold part stays one word (not `sup`: a footnote mark is not part
+/// of its word).
 const INLINE: &[&str] = &[
     "a", "abbr", "b", "cite", "code", "del", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
-    "small", "span", "strong", "sub", "sup", "u", "var",
+    "small", "span", "strong", "sub", "u", "var",
 ];
 
 /// Text of rendered HTML, for indexing: tags dropped (a block's tags leave
@@ -215,7 +219,8 @@ fn strip_tags(html: &str) -> String {
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
-    out.replace("&lt;", "<")
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
@@ -241,10 +246,10 @@ mod tests {
         // breaks still separate words.
         assert_eq!(
             strip_tags(
-                "<p>in<strong>cred</strong>ible <a href=\"x\">li</a>nk</p><p>next<br>line</p>"
+                "<p>in<strong>cred</strong>ible <a href=\"x\">li</a>nk</p><p>next<br>5&nbsp;GB<sup>1</sup></p>"
             )
             .trim(),
-            "incredible link  next line"
+            "incredible link  next 5 GB 1"
         );
     }
 }

@@ -35,6 +35,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use rayon::prelude::*;
 use serde::Serialize;
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::output::OutputFile;
@@ -48,7 +49,8 @@ const VERSION: u32 = 1;
 
 /// Shorter words are not indexed (the script ignores them in a query too).
 const MIN_WORD: usize = 2;
-/// Longer ones are hashes, identifiers and encoded data, not words.
+/// Longer ones (hashes, identifiers, encoded data) are indexed by their
+/// start, as the script reads them in a query.
 const MAX_WORD: usize = 40;
 /// A two-character shard with more postings is split by the third character.
 const SPLIT_POSTINGS: usize = 30_000;
@@ -59,13 +61,26 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 /// `text` as the search page reads a query: in NFC (an editor may have
-/// saved decomposed accents), lower-cased.
+/// saved decomposed accents), lower-cased, with the two folds below.
 fn normalised(text: &str) -> String {
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+    let lower = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         text.to_lowercase()
     } else {
         text.nfc().collect::<String>().to_lowercase()
+    };
+    // Turkish İ lower-cases to i and a combining dot; a final sigma is a
+    // sigma wherever the word ends.
+    if lower.contains(['\u{307}', 'ς']) {
+        lower.replace("i\u{307}", "i").replace('ς', "σ")
+    } else {
+        lower
     }
+}
+
+/// Letters, digits and the marks that combine with them (a Hindi virama
+/// joins two consonants of one word).
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
 }
 
 /// Han, Hiragana and Katakana, written without spaces between words: their
@@ -78,10 +93,10 @@ fn unspaced(c: char) -> bool {
 }
 
 /// The words of a `normalised` text as the search page splits a query: runs
-/// of letters and digits (Unicode's Alphabetic and Number) of
-/// `MIN_WORD..=MAX_WORD` characters, and the pairs of `unspaced` runs.
+/// of `in_word` characters of at least `MIN_WORD` (the first `MAX_WORD` of a
+/// longer one), and the characters and pairs of `unspaced` runs.
 fn each_word<'t>(lower: &'t str, mut word: impl FnMut(&'t str)) {
-    for run in lower.split(|c: char| !c.is_alphanumeric()) {
+    for run in lower.split(|c: char| !in_word(c)) {
         let mut rest = run;
         while let Some(first) = rest.chars().next() {
             let kind = unspaced(first);
@@ -92,8 +107,10 @@ fn each_word<'t>(lower: &'t str, mut word: impl FnMut(&'t str)) {
             let (segment, after) = rest.split_at(end);
             rest = after;
             if !kind {
-                if (MIN_WORD..=MAX_WORD).contains(&segment.chars().count()) {
-                    word(segment);
+                match segment.char_indices().nth(MAX_WORD) {
+                    Some((cut, _)) => word(&segment[..cut]),
+                    None if segment.chars().count() >= MIN_WORD => word(segment),
+                    None => {}
                 }
                 continue;
             }
@@ -441,8 +458,15 @@ mod tests {
             words_of("Rollback of v2.3: DNS-Störung, 503s; a I/O x"),
             ["rollback", "of", "v2", "dns", "störung", "503s"]
         );
-        // Decomposed accents are composed first, as the script does.
+        // Decomposed accents are composed first, as the script does; marks
+        // stay in their word; Turkish İ and a final sigma are folded.
         assert_eq!(words_of("Zersto\u{308}rung"), ["zerstörung"]);
+        assert_eq!(
+            words_of("क्या İzmir ΟΔΟΣ.ΑΒ"),
+            ["क्या", "izmir", "οδοσ", "αβ"]
+        );
+        // A long word is its first 40 characters.
+        assert_eq!(words_of(&"ab".repeat(30)), ["ab".repeat(20)]);
         // Han and kana as each character and each pair, other scripts
         // beside them as words.
         assert_eq!(

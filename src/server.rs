@@ -34,6 +34,9 @@ pub struct LiveSite {
     current: RwLock<Arc<Snapshot>>,
     search: RwLock<Arc<HashMap<String, Vec<u8>>>>,
     generation: watch::Sender<u64>,
+    /// Counts the search indexes served, so an open search page can read
+    /// the new one.
+    indexes: watch::Sender<u64>,
 }
 
 impl LiveSite {
@@ -43,6 +46,7 @@ impl LiveSite {
             current: RwLock::new(Arc::new(snapshot)),
             search: RwLock::new(Arc::new(HashMap::new())),
             generation,
+            indexes: watch::channel(0).0,
         })
     }
 
@@ -67,6 +71,7 @@ impl LiveSite {
     pub fn set_search(&self, files: Vec<OutputFile>) {
         let map = files.into_iter().map(|f| (f.path, f.bytes)).collect();
         *self.search.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(map);
+        self.indexes.send_modify(|n| *n += 1);
     }
 
     fn search_file(&self, path: &str) -> Option<Vec<u8>> {
@@ -302,9 +307,11 @@ async fn handle(State(site): State<Arc<LiveSite>>, method: Method, uri: Uri) -> 
 fn events(site: &LiveSite) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
     // The current generation first: a page loaded just before a swap
     // learns at once that it is out of date.
-    let stream = WatchStream::new(site.generation.subscribe())
+    let reloads = WatchStream::new(site.generation.subscribe())
         .map(|g| Ok(Event::default().event("reload").data(g.to_string())));
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let indexes = WatchStream::new(site.indexes.subscribe())
+        .map(|n| Ok(Event::default().event("search").data(n.to_string())));
+    Sse::new(reloads.merge(indexes)).keep_alive(KeepAlive::default())
 }
 
 fn file(snapshot: &Snapshot, base: &str, path: &str, bytes: &[u8]) -> Response {

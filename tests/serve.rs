@@ -274,6 +274,11 @@ fn raw_request(addr: &str, method: &str, target: &str) -> Reply {
 /// Opens `{base}__hindsight/events` and forwards each reload event's
 /// generation. The thread ends when the server goes away.
 fn subscribe(addr: &str, base: &str) -> Receiver<u64> {
+    subscribe_to(addr, base, "reload")
+}
+
+/// Like `subscribe`, for the events named `name`.
+fn subscribe_to(addr: &str, base: &str, name: &'static str) -> Receiver<u64> {
     let (tx, rx) = mpsc::channel();
     let mut stream = TcpStream::connect(addr).expect("connect for events");
     // HTTP/1.0: the stream is sent as is, not in chunks.
@@ -295,7 +300,7 @@ fn subscribe(addr: &str, base: &str) -> Receiver<u64> {
             if let Some(name) = line.strip_prefix("event:") {
                 event = name.trim().to_string();
             } else if let Some(data) = line.strip_prefix("data:") {
-                if event == "reload" {
+                if event == name {
                     if let Ok(g) = data.trim().parse::<u64>() {
                         if tx.send(g).is_err() {
                             break;
@@ -1295,12 +1300,16 @@ fn the_search_index_is_served_and_rebuilt_after_edits() {
         value["docs"].as_u64().unwrap()
     };
     assert_eq!(page_count(&server), 1);
+    // An open search page hears of the next index.
+    let indexes = subscribe_to(&server.addr, &server.base, "search");
+    assert_eq!(indexes.recv_timeout(Duration::from_secs(5)), Ok(1));
 
     site.write("b.md", VALID);
     server.wait_for_line("announcing the second search index", |l| {
         l.starts_with("Search index rebuilt: 2 post-mortems in ")
     });
     assert_eq!(page_count(&server), 2);
+    assert_eq!(indexes.recv_timeout(Duration::from_secs(5)), Ok(2));
 }
 
 #[test]

@@ -26,11 +26,16 @@ const FORM_WEIGHT = 0.6;
 const EXCERPT_WORDS = 24;
 // A query shown longer than this in the status line is cut.
 const QUOTED_CHARS = 60;
+// How often, at most, a search asks whether a new build was deployed.
+const RECHECK_MS = 2000;
+// How long the page waits for an index that is not there yet (`serve`
+// builds its first one a moment after it starts).
+const OPEN_ATTEMPTS = [0, 500, 1000, 2000, 4000, 8000];
 
-// As `search_index::each_word`: runs of letters and digits, in NFC and
-// lower-cased; within them, runs of Han and kana as each character and
-// each overlapping pair.
-const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+// As `search_index::each_word`: runs of letters, marks and digits, in NFC
+// and lower-cased (the first 40 characters of a longer one); within them,
+// runs of Han and kana as each character and each overlapping pair.
+const WORD = /[\p{Alphabetic}\p{M}\p{N}]+/gu;
 const UNSPACED = /^[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2fa1f}]$/u;
 
 // The index's words in `text` (already normalised), each with whether it
@@ -45,8 +50,8 @@ function wordsOf(text, query = false) {
       if (unspaced) {
         if (!query || segment.length === 1) for (const c of segment) found.push({ word: c, unspaced });
         for (let i = 0; i + 1 < segment.length; i++) found.push({ word: segment[i] + segment[i + 1], unspaced });
-      } else if (segment.length >= 2 && segment.length <= 40) {
-        found.push({ word: segment.join(""), unspaced });
+      } else if (segment.length >= 2) {
+        found.push({ word: segment.slice(0, 40).join(""), unspaced });
       }
       segment = [];
     };
@@ -61,8 +66,9 @@ function wordsOf(text, query = false) {
   return found;
 }
 
+// As `search_index::normalised`: Turkish İ and a final sigma folded.
 function normalised(text) {
-  return text.normalize("NFC").toLowerCase();
+  return text.normalize("NFC").toLowerCase().replace(/i\u0307/g, "i").replace(/ς/g, "σ");
 }
 
 // Endings taken off a query word to find its other forms, and the endings
@@ -79,9 +85,9 @@ function stem(word) {
 }
 
 // A query word: what it matches besides itself.
-function queryWord({ word, unspaced }, prefixes) {
+function queryWord({ word, unspaced }) {
   const length = [...word].length;
-  return { word, stem: unspaced || length < 4 ? word : stem(word), prefix: !unspaced && (length > 2 || prefixes) };
+  return { word, stem: unspaced || length < 4 ? word : stem(word), prefix: !unspaced && length > 2 };
 }
 
 // How much `term` counts for query word `q`: 1 for the word itself, less
@@ -110,8 +116,6 @@ class Index {
     this.base = base;
     this.meta = meta;
     this.keys = new Set(meta.keys);
-    // Two-character keys split into three-character ones.
-    this.split = new Set(meta.keys.filter((k) => [...k].length === 3).map((k) => [...k].slice(0, 2).join("")));
     this.files = new Map();
     this.docs = new Map();
   }
@@ -122,6 +126,12 @@ class Index {
     const meta = await response.json();
     if (meta.version !== VERSION) throw new Error("another version's index");
     return new Index(base, meta);
+  }
+
+  // The index now on the host when it is another build than this one.
+  async newer() {
+    const latest = await Index.open(this.base);
+    return latest.meta.build === this.meta.build ? null : latest;
   }
 
   // One of the index's gzipped files. A host that sent it with a gzip
@@ -203,12 +213,11 @@ class Index {
     return allowed;
   }
 
-  // The query's words, deduplicated. A two-letter word also finds longer
-  // ones where its shard holds them all.
+  // The query's words, deduplicated.
   queryWords(term) {
     const seen = new Map();
     for (const w of wordsOf(normalised(term), true)) {
-      if (!seen.has(w.word)) seen.set(w.word, queryWord(w, !this.split.has(w.word)));
+      if (!seen.has(w.word)) seen.set(w.word, queryWord(w));
     }
     return [...seen.values()];
   }
@@ -245,11 +254,42 @@ class Index {
 function excerpt(raw, queryWords) {
   let text = raw.normalize("NFC");
   if (!queryWords.length) text = text.slice(text.indexOf("\n") + 1);
+  const matches = (word) => queryWords.some((q) => weight(word, q) > 0);
   const spans = [];
   for (const match of text.matchAll(WORD)) {
-    const terms = wordsOf(match[0].toLowerCase());
-    const hit = terms.some((t) => queryWords.some((q) => weight(t.word, q) > 0));
-    spans.push({ at: match.index, end: match.index + match[0].length, hit });
+    const chars = [...match[0]];
+    if (!chars.some((c) => UNSPACED.test(c))) {
+      const hit = wordsOf(normalised(match[0])).some((t) => matches(t.word));
+      spans.push({ at: match.index, end: match.index + match[0].length, hit });
+      continue;
+    }
+    // A run with Han or kana: a span for each of its other words, and for
+    // each such character, marked where it is a matching character or half
+    // of a matching pair.
+    let at = match.index;
+    let i = 0;
+    while (i < chars.length) {
+      const unspaced = UNSPACED.test(chars[i]);
+      let j = i;
+      while (j < chars.length && UNSPACED.test(chars[j]) === unspaced) j++;
+      const segment = chars.slice(i, j);
+      if (unspaced) {
+        const lower = segment.map(normalised);
+        segment.forEach((c, k) => {
+          const hit =
+            matches(lower[k]) ||
+            (k > 0 && matches(lower[k - 1] + lower[k])) ||
+            (k + 1 < segment.length && matches(lower[k] + lower[k + 1]));
+          spans.push({ at, end: at + c.length, hit });
+          at += c.length;
+        });
+      } else {
+        const piece = segment.join("");
+        spans.push({ at, end: at + piece.length, hit: wordsOf(normalised(piece)).some((t) => matches(t.word)) });
+        at += piece.length;
+      }
+      i = j;
+    }
   }
   if (spans.length === 0) return [];
   let best = 0;
@@ -281,6 +321,7 @@ function excerpt(raw, queryWords) {
 }
 
 let index = null;
+let checked = 0;
 let generation = 0;
 let aborter = new AbortController();
 let results = [];
@@ -320,11 +361,14 @@ function restore() {
     if (Array.from(select.options).some((o) => o.value === value)) select.value = value;
     else ignored.push(`${select.parentElement.firstChild.textContent.trim().toLowerCase()} “${quoted(value)}”`);
   }
-  if (ignored.length) notice = `No post-mortem has ${ignored.join(" or ")}, so that filter is off. `;
+  if (ignored.length === 1) notice = `No post-mortem has ${ignored[0]}, so that filter is off. `;
+  else if (ignored.length) notice = `No post-mortem has ${ignored.join(" or ")}, so those filters are off. `;
 }
 
+// `text` for the status line: cut when long, without the controls that
+// would reorder what follows it.
 function quoted(text) {
-  const chars = [...text];
+  const chars = [...text.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")];
   return chars.length > QUOTED_CHARS ? `${chars.slice(0, QUOTED_CHARS).join("")}…` : text;
 }
 
@@ -450,10 +494,18 @@ async function run() {
     statusLine.textContent = said + wordless;
     return;
   }
+  // Whether a new build was deployed, asked beside the search so it
+  // costs no time; a new one means searching again in it.
+  const newer = Date.now() - checked > RECHECK_MS ? ((checked = Date.now()), index.newer().catch(() => null)) : null;
   let found;
   for (let attempt = 0; ; attempt++) {
     try {
       found = await index.search(queryWords, filters, aborter.signal);
+      const latest = await newer;
+      if (latest && mine === generation) {
+        index = latest;
+        return run();
+      }
       break;
     } catch (error) {
       if (mine !== generation) return;
@@ -485,12 +537,20 @@ async function start() {
     unavailable("");
     return;
   }
-  try {
-    index = await Index.open(root);
-  } catch {
+  for (const wait of OPEN_ATTEMPTS) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      index = await Index.open(root);
+      break;
+    } catch {
+      // Not there yet, or not at all: tried again, then said.
+    }
+  }
+  if (!index) {
     unavailable("The search index could not be loaded.");
     return;
   }
+  checked = Date.now();
   note.hidden = true;
   form.hidden = false;
   form.addEventListener("submit", (event) => {
@@ -500,7 +560,25 @@ async function start() {
   form.addEventListener("reset", () => setTimeout(run));
   input.addEventListener("input", run);
   for (const select of selects) select.addEventListener("change", run);
-  more.addEventListener("click", () => showMore(generation));
+  more.addEventListener("click", async () => {
+    // The next results of a build that was replaced would be other
+    // post-mortems: search again in the new one instead.
+    if (Date.now() - checked > RECHECK_MS) {
+      checked = Date.now();
+      const latest = await index.newer().catch(() => null);
+      if (latest) {
+        index = latest;
+        run();
+        return;
+      }
+    }
+    showMore(generation);
+  });
+  // `hindsight serve` says when it has built a new index.
+  window.addEventListener("hindsight:search-index", () => {
+    checked = 0;
+    run();
+  });
   restore();
   if (!input.value) input.focus();
   run();
