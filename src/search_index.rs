@@ -80,7 +80,11 @@ fn normalised(text: &str) -> String {
 /// Letters, digits and the marks that combine with them (a Hindi virama
 /// joins two consonants of one word).
 fn in_word(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 /// Han, Hiragana and Katakana, written without spaces between words: their
@@ -98,6 +102,12 @@ fn unspaced(c: char) -> bool {
 fn each_word<'t>(lower: &'t str, mut word: impl FnMut(&'t str)) {
     for run in lower.split(|c: char| !in_word(c)) {
         let mut rest = run;
+        if run.is_ascii() {
+            if run.len() >= MIN_WORD {
+                word(&run[..run.len().min(MAX_WORD)]);
+            }
+            continue;
+        }
         while let Some(first) = rest.chars().next() {
             let kind = unspaced(first);
             let end = rest
