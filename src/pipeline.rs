@@ -284,7 +284,7 @@ pub fn render_into(
 ) -> Result<usize, BuildError> {
     let (pages, index) = rayon::join(
         || render_pages(archive, theme, today, sink),
-        || write_index(archive.records(today), sink),
+        || search_index::write(archive.records(today), sink),
     );
     Ok(pages? + index?)
 }
@@ -308,14 +308,6 @@ fn render_pages(
     pages::render_each(sources, sink)
 }
 
-/// The search index of `records` to `sink`.
-fn write_index(
-    records: Vec<search::Record>,
-    sink: &(dyn Fn(OutputFile) -> Result<(), BuildError> + Sync),
-) -> Result<usize, BuildError> {
-    search_index::write(records, sink)
-}
-
 /// Loads, validates, renders and writes the archive. Error-level findings
 /// do not stop the build: they are shown on their pages and returned.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -336,7 +328,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     // validation and the pages rather than waiting for them.
     let records = parsed.records(options.today);
     let (index, validated) = rayon::join(
-        || write_index(records, &sink),
+        || search_index::write(records, &sink),
         || -> Result<(Archive, usize), BuildError> {
             let archive = parsed.validate();
             let pages = render_pages(&archive, &theme, options.today, &sink)?;

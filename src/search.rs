@@ -86,11 +86,22 @@ fn facet_values(summary: &IncidentSummary) -> [(&'static str, Vec<String>); 5] {
             vec![v.to_string()]
         }
     };
+    // A post-mortem may name a service twice (by id and by name): each
+    // value once, in the order written.
+    let each_once = |values: &[String]| {
+        let mut once: Vec<String> = Vec::with_capacity(values.len());
+        for v in values {
+            if !once.contains(v) {
+                once.push(v.clone());
+            }
+        }
+        once
+    };
     [
         ("severity", one(&summary.severity)),
         ("status", one(&summary.status)),
-        ("service", summary.service_names.clone()),
-        ("category", summary.category_names.clone()),
+        ("service", each_once(&summary.service_names)),
+        ("category", each_once(&summary.category_names)),
         ("year", one(&summary.year)),
     ]
 }
@@ -126,10 +137,7 @@ pub struct FacetValue {
 pub fn facets(summaries: &[Arc<IncidentSummary>]) -> Vec<Facet> {
     let mut counts: [BTreeMap<String, (usize, usize, String)>; 5] = Default::default();
     for s in summaries {
-        for (i, (_, mut values)) in facet_values(s).into_iter().enumerate() {
-            // A post-mortem may name a service twice (by id and by name).
-            values.sort_unstable();
-            values.dedup();
+        for (i, (_, values)) in facet_values(s).into_iter().enumerate() {
             for value in values {
                 let (rank, label) = match i {
                     0 if !s.severity_name.is_empty() => (

@@ -217,19 +217,27 @@ fn shard_of(word: &str, split: &HashSet<String>) -> String {
     }
 }
 
+/// Document numbers, ascending, as gaps from the one before (the first
+/// from -1).
+fn gaps(docs: impl Iterator<Item = u32>) -> impl Iterator<Item = u64> {
+    let mut previous: i64 = -1;
+    docs.map(move |doc| {
+        let gap = (i64::from(doc) - previous) as u64;
+        previous = i64::from(doc);
+        gap
+    })
+}
+
 /// Gaps and weights of one word's postings (`(document, weighted count)`,
 /// in document order).
 fn encode(postings: &[(u32, u32)], lengths: &[u32], average: f32) -> Vec<u64> {
-    let mut previous: i64 = -1;
-    postings
-        .iter()
-        .map(|&(doc, tf)| {
+    gaps(postings.iter().map(|&(doc, _)| doc))
+        .zip(postings)
+        .map(|(gap, &(doc, tf))| {
             let tf = tf as f32;
             let norm = 1.0 - B + B * lengths[doc as usize] as f32 / average;
             let score = tf * (K1 + 1.0) / (tf + K1 * norm);
             let weight = (score / (K1 + 1.0) * 15.0).round().clamp(1.0, 15.0) as u64;
-            let gap = (i64::from(doc) - previous) as u64;
-            previous = i64::from(doc);
             gap * 16 + weight
         })
         .collect()
@@ -361,34 +369,28 @@ pub fn write<E: Send>(
 }
 
 /// For each facet, each value's documents as gaps (the first from -1).
-fn filters(records: &[Record]) -> BTreeMap<&str, BTreeMap<&str, Vec<u32>>> {
+fn filters(records: &[Record]) -> BTreeMap<&str, BTreeMap<&str, Vec<u64>>> {
     let mut docs: BTreeMap<&str, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
     for (n, record) in records.iter().enumerate() {
         for (facet, values) in &record.filters {
             for value in values {
-                let list = docs
-                    .entry(facet.as_str())
+                docs.entry(facet.as_str())
                     .or_default()
                     .entry(value.as_str())
-                    .or_default();
-                // An author may list a service twice.
-                if list.last() != Some(&(n as u32)) {
-                    list.push(n as u32);
-                }
+                    .or_default()
+                    .push(n as u32);
             }
         }
     }
-    for values in docs.values_mut() {
-        for list in values.values_mut() {
-            let mut previous: i64 = -1;
-            for doc in list.iter_mut() {
-                let gap = (i64::from(*doc) - previous) as u32;
-                previous = i64::from(*doc);
-                *doc = gap;
-            }
-        }
-    }
-    docs
+    docs.into_iter()
+        .map(|(facet, values)| {
+            let values = values
+                .into_iter()
+                .map(|(value, list)| (value, gaps(list.into_iter()).collect()))
+                .collect();
+            (facet, values)
+        })
+        .collect()
 }
 
 /// A shard key as a file name: its UTF-8 bytes in lower-case hex.
